@@ -1,0 +1,143 @@
+//! The canonical request of OSS V4: the exact text whose SHA-256 is signed.
+//!
+//! ```text
+//! METHOD \n CANONICAL-URI \n CANONICAL-QUERY \n CANONICAL-HEADERS \n ADDITIONAL-HEADERS \n UNSIGNED-PAYLOAD
+//! ```
+//! Header names here are expected lower-case and values trimmed: [`crate::request`] normalizes
+//! them before signing, so that what is signed is byte for byte what is sent.
+
+use crate::encode::{path_encode_into, uri_encode, uri_encode_into};
+
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// `x-oss-*`, `content-type` and `content-md5` are always signed.
+pub fn is_signed_by_default(lower_name: &str) -> bool {
+    lower_name.starts_with("x-oss-") || lower_name == "content-type" || lower_name == "content-md5"
+}
+
+/// `/bucket/key`, encoded with `/` kept; `/bucket/` without a key and `/` without a bucket.
+/// The same for every addressing style, and never normalized (`a/../b` stays).
+///
+/// ```
+/// use oss_symlink::canonical::canonical_uri;
+/// assert_eq!(canonical_uri(Some("b"), Some("1234+-/123/1.txt")), "/b/1234%2B-/123/1.txt");
+/// assert_eq!(canonical_uri(None, None), "/");
+/// ```
+pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
+    let mut out = String::with_capacity(8 + bucket.map_or(0, str::len) + key.map_or(0, |k| k.len() * 3));
+    out.push('/');
+    if let Some(bucket) = bucket {
+        path_encode_into(&mut out, bucket);
+        out.push('/');
+    }
+    if let Some(key) = key {
+        path_encode_into(&mut out, key);
+    }
+    out
+}
+
+/// Encoded `name=value` pairs sorted by encoded name (then value), joined with `&`; an empty
+/// value is written as the bare name (`symlink`).
+pub fn canonical_query(query: &[(String, String)]) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .iter()
+        .map(|(k, v)| (uri_encode(k), uri_encode(v)))
+        .collect();
+    pairs.sort_unstable();
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        if !v.is_empty() {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    out
+}
+
+/// The additional headers that take part in the signature: lower-cased, de-duplicated and
+/// sorted; names signed anyway and names absent from the request are dropped.
+pub fn additional_header_names(headers: &[(String, String)], requested: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = requested
+        .iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !is_signed_by_default(n) && headers.iter().any(|(h, _)| h == n))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// `name:value\n` for each signed header, sorted by name.
+pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
+    let mut signed: Vec<&(String, String)> = headers
+        .iter()
+        .filter(|(name, _)| is_signed_by_default(name) || additional.iter().any(|a| a == name))
+        .collect();
+    signed.sort_unstable();
+    let mut out = String::new();
+    for (name, value) in signed {
+        out.push_str(name);
+        out.push(':');
+        out.push_str(value.trim());
+        out.push('\n');
+    }
+    out
+}
+
+/// Joins the parts into the canonical request.
+pub fn canonical_request(
+    method: &str,
+    uri: &str,
+    query: &str,
+    headers: &str,
+    additional: &[String],
+) -> String {
+    let mut out = String::with_capacity(
+        method.len() + uri.len() + query.len() + headers.len() + 64,
+    );
+    for part in [method, "\n", uri, "\n", query, "\n", headers, "\n"] {
+        out.push_str(part);
+    }
+    out.push_str(&additional.join(";"));
+    out.push('\n');
+    out.push_str(UNSIGNED_PAYLOAD);
+    out
+}
+
+/// Appends `name[=value]` pairs, encoded, in the given order: the query string of a URL.
+pub fn push_query_string(out: &mut String, query: &[(String, String)]) {
+    for (i, (k, v)) in query.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        uri_encode_into(out, k);
+        if !v.is_empty() {
+            out.push('=');
+            uri_encode_into(out, v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn query_is_sorted_by_encoded_name() {
+        let q = pairs(&[("param1", "value1"), ("+param1", "value3"), ("|param1", "value4"), ("param2", "")]);
+        assert_eq!(canonical_query(&q), "%2Bparam1=value3&%7Cparam1=value4&param1=value1&param2");
+    }
+
+    #[test]
+    fn additional_headers_are_filtered() {
+        let h = pairs(&[("abc", "v"), ("zabc", "v"), ("x-oss-a", "v")]);
+        let req = ["ZAbc".to_string(), "abc".to_string(), "x-oss-a".to_string(), "missing".to_string(), "abc".to_string()];
+        assert_eq!(additional_header_names(&h, &req), vec!["abc", "zabc"]);
+    }
+}

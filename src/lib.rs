@@ -1,0 +1,35 @@
+//! # oss-symlink core
+//!
+//! Pure building blocks for Alibaba Cloud OSS symbolic links: request canonicalization, V4
+//! signing (`OSS4-HMAC-SHA256`, header and presigned-URL forms), input validation and error
+//! parsing. No I/O, no clock, no randomness: the time is an input, and the HTTP exchange
+//! belongs to the caller (the TypeScript layer, through `fetch`).
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`validate`] | naming, header, metadata and tagging rules |
+//! | [`encode`] | OSS percent-encoding |
+//! | [`canonical`] | the canonical request |
+//! | [`signer`] | string to sign, signing key, header and query signatures |
+//! | [`request`] | requests, endpoints, addressing and URLs |
+//! | [`symlink`], [`object`] | the operations' requests |
+//! | [`prepare`] | client settings + operation → signed HTTP request |
+//! | [`response`] | error answers and GetSymlink headers |
+//! | `wasm` | the WebAssembly exports (plain JS objects in and out) |
+
+pub mod canonical;
+pub mod encode;
+pub mod error;
+pub mod object;
+pub mod prepare;
+pub mod request;
+pub mod response;
+pub mod signer;
+pub mod symlink;
+pub mod time;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, ErrorCode, Result};

@@ -1,0 +1,269 @@
+//! Requests before and after signing, endpoints and addressing styles.
+
+use crate::canonical::push_query_string;
+use crate::encode::{path_encode_into, uri_encode_into};
+use crate::error::{Error, ErrorCode, Result};
+use crate::validate;
+
+/// A request as the signer sees it: header names lower-case, values trimmed; query names and
+/// values raw (not yet encoded), in the order they are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    pub fn new(method: &str, bucket: Option<&str>, key: Option<&str>) -> Self {
+        Request {
+            method: method.to_string(),
+            bucket: bucket.map(str::to_string),
+            key: key.map(str::to_string),
+            query: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn header(&self, lower_name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == lower_name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Replaces or adds a header; `lower_name` must be lower-case.
+    pub fn set_header(&mut self, lower_name: &str, value: String) {
+        match self.headers.iter_mut().find(|(n, _)| n == lower_name) {
+            Some(slot) => slot.1 = value,
+            None => self.headers.push((lower_name.to_string(), value)),
+        }
+    }
+
+    /// Adds a caller's header after checking it: a legal name and value, not given twice (in
+    /// any letter case), and not one of the headers that the library owns.
+    pub fn add_caller_header(&mut self, name: &str, value: &str, reserved: &[&str]) -> Result<()> {
+        let lower = name.to_ascii_lowercase();
+        let field = ["headers.", name].concat();
+        validate::header_name(name, &field)?;
+        validate::header_value(value, &field)?;
+        if reserved.contains(&lower.as_str()) || FORBIDDEN_HEADERS.contains(&lower.as_str()) {
+            return Err(Error::new(
+                ErrorCode::ConflictingHeader,
+                field,
+                ["the header ", &lower, " is set by the library or the HTTP stack and cannot be given"].concat(),
+            ));
+        }
+        if self.header(&lower).is_some() {
+            return Err(Error::new(
+                ErrorCode::ConflictingHeader,
+                field,
+                ["the header ", &lower, " is given twice"].concat(),
+            ));
+        }
+        self.headers.push((lower, value.trim_matches([' ', '\t']).to_string()));
+        Ok(())
+    }
+}
+
+/// Headers the signer sets, and headers that `fetch` controls or refuses to send: signing one
+/// of them would produce a signature for a request that is never sent.
+pub const FORBIDDEN_HEADERS: [&str; 13] = [
+    "authorization",
+    "x-oss-date",
+    "x-oss-content-sha256",
+    "x-oss-security-token",
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+];
+
+/// How the bucket appears in the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressing {
+    /// `https://bucket.endpoint/key`: the default for OSS endpoints.
+    VirtualHosted,
+    /// `http://endpoint/bucket/key`: the default for IP addresses and `localhost`.
+    Path,
+    /// `https://custom-domain/key`: a domain bound to the bucket.
+    Cname,
+}
+
+impl Addressing {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "virtual-hosted" => Ok(Addressing::VirtualHosted),
+            "path" => Ok(Addressing::Path),
+            "cname" => Ok(Addressing::Cname),
+            _ => Err(Error::new(
+                ErrorCode::InvalidEndpoint,
+                "addressing",
+                "addressing must be one of: virtual-hosted, path, cname",
+            )),
+        }
+    }
+}
+
+/// A parsed endpoint: scheme and authority (`host[:port]`), no path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub scheme: String,
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl Endpoint {
+    /// Parses `https://host[:port]` (a trailing `/` is allowed; a bare host means https).
+    ///
+    /// ```
+    /// use oss_symlink::request::Endpoint;
+    /// let e = Endpoint::parse("http://127.0.0.1:9000/").unwrap();
+    /// assert_eq!((e.scheme.as_str(), e.host.as_str(), e.port), ("http", "127.0.0.1", Some(9000)));
+    /// assert!(Endpoint::parse("https://a.example/path").is_err());
+    /// ```
+    pub fn parse(endpoint: &str) -> Result<Self> {
+        let bad = |why: &str| Error::new(ErrorCode::InvalidEndpoint, "endpoint", ["endpoint ", why].concat());
+        let (scheme, rest) = match endpoint.split_once("://") {
+            Some((s, rest)) => (s.to_ascii_lowercase(), rest),
+            None => ("https".to_string(), endpoint),
+        };
+        if scheme != "http" && scheme != "https" {
+            return Err(bad("must use http or https"));
+        }
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.contains(['/', '?', '#', '@']) {
+            return Err(bad("must be a scheme and host with an optional port, without a path, query or user"));
+        }
+        let (host, port) = split_port(authority).ok_or_else(|| bad("has an invalid port"))?;
+        let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            !v6.is_empty() && v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        } else {
+            !host.is_empty()
+                && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        };
+        if !host_ok {
+            return Err(bad("has an invalid host name"));
+        }
+        Ok(Endpoint {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    /// The endpoint OSS serves a region on: `https://oss-<region>.aliyuncs.com`.
+    pub fn for_region(region: &str) -> Result<Self> {
+        validate::region(region)?;
+        Ok(Endpoint {
+            scheme: "https".into(),
+            host: ["oss-", region, ".aliyuncs.com"].concat(),
+            port: None,
+        })
+    }
+
+    /// IP addresses and `localhost` cannot carry a bucket as a sub-domain.
+    pub fn default_addressing(&self) -> Addressing {
+        let h = self.host.as_str();
+        let is_ipv4 = h.split('.').count() == 4 && h.split('.').all(|p| !p.is_empty() && p.parse::<u8>().is_ok());
+        if h.starts_with('[') || is_ipv4 || h == "localhost" {
+            Addressing::Path
+        } else {
+            Addressing::VirtualHosted
+        }
+    }
+}
+
+fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let after_v6 = authority.rfind(']').map_or(0, |i| i + 1);
+    match authority[after_v6..].rfind(':') {
+        Some(i) => {
+            let port = &authority[after_v6 + i + 1..];
+            let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+            Some((&authority[..after_v6 + i], Some(port)))
+        }
+        None => Some((authority, None)),
+    }
+}
+
+/// The URL to send `req` to.
+///
+/// Keys with `.` or `..` path segments have their `/` written as `%2F`: URL parsers (and so
+/// `fetch`) would otherwise resolve those segments away and address another object. OSS decodes
+/// the path before it computes the canonical URI, so the signature is unchanged.
+pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String {
+    let mut out = String::with_capacity(64 + req.key.as_ref().map_or(0, |k| k.len() * 3));
+    out.push_str(&endpoint.scheme);
+    out.push_str("://");
+    if let (Addressing::VirtualHosted, Some(bucket)) = (addressing, &req.bucket) {
+        out.push_str(bucket);
+        out.push('.');
+    }
+    out.push_str(&endpoint.host);
+    if let Some(port) = endpoint.port {
+        out.push(':');
+        out.push_str(&port.to_string());
+    }
+    out.push('/');
+    if let (Addressing::Path, Some(bucket)) = (addressing, &req.bucket) {
+        out.push_str(bucket);
+        out.push('/');
+    }
+    if let Some(key) = &req.key {
+        if has_dot_segment(key) {
+            uri_encode_into(&mut out, key);
+        } else {
+            path_encode_into(&mut out, key);
+        }
+    }
+    push_query_string(&mut out, &req.query);
+    out
+}
+
+fn has_dot_segment(key: &str) -> bool {
+    key.split('/').any(|s| s == "." || s == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_for_each_addressing() {
+        let mut req = Request::new("PUT", Some("bkt"), Some("a b/c.txt"));
+        req.query.push(("symlink".into(), String::new()));
+        let oss = Endpoint::for_region("cn-hangzhou").unwrap();
+        assert_eq!(url(&oss, Addressing::VirtualHosted, &req), "https://bkt.oss-cn-hangzhou.aliyuncs.com/a%20b/c.txt?symlink");
+        let local = Endpoint::parse("http://127.0.0.1:9000").unwrap();
+        assert_eq!(local.default_addressing(), Addressing::Path);
+        assert_eq!(url(&local, Addressing::Path, &req), "http://127.0.0.1:9000/bkt/a%20b/c.txt?symlink");
+        let cname = Endpoint::parse("https://cdn.example.com").unwrap();
+        assert_eq!(url(&cname, Addressing::Cname, &req), "https://cdn.example.com/a%20b/c.txt?symlink");
+    }
+
+    #[test]
+    fn dot_segments_are_kept_out_of_url_resolution() {
+        let req = Request::new("GET", Some("bkt"), Some("a/../b"));
+        let local = Endpoint::parse("http://localhost:1").unwrap();
+        assert_eq!(url(&local, Addressing::Path, &req), "http://localhost:1/bkt/a%2F..%2Fb");
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(Endpoint::parse("ftp://x").is_err());
+        assert!(Endpoint::parse("http://x:0").is_err());
+        assert!(Endpoint::parse("http://x:70000").is_err());
+        assert!(Endpoint::parse("http://a b").is_err());
+        let v6 = Endpoint::parse("http://[::1]:8080").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("[::1]", Some(8080)));
+        assert_eq!(v6.default_addressing(), Addressing::Path);
+        assert_eq!(Endpoint::parse("oss-cn-hangzhou.aliyuncs.com").unwrap().scheme, "https");
+    }
+}

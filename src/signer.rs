@@ -1,0 +1,263 @@
+//! OSS V4 signing (`OSS4-HMAC-SHA256`), header and presigned-URL forms, as pure functions.
+//!
+//! The flow, top to bottom:
+//! 1. the canonical request ([`crate::canonical`]),
+//! 2. the string to sign: algorithm, `x-oss-date`, scope, hex SHA-256 of the canonical request,
+//! 3. the signing key: an HMAC-SHA256 chain from `"aliyun_v4" + secret` over the day, region,
+//!    product and `"aliyun_v4_request"` (memoized: it only changes once a day),
+//! 4. the signature: hex HMAC-SHA256 of the string to sign under that key.
+//!
+//! ```
+//! use oss_symlink::signer::{sign_headers, Credentials, SigningParams};
+//! use oss_symlink::request::Request;
+//!
+//! let mut req = Request::new("PUT", Some("examplebucket"), Some("link.jpg"));
+//! req.query.push(("symlink".into(), String::new()));
+//! req.headers.push(("x-oss-symlink-target".into(), "a%20b.jpg".into()));
+//! let creds = Credentials { access_key_id: "ak".into(), access_key_secret: "sk".into(), security_token: None };
+//! let params = SigningParams { credentials: &creds, region: "cn-hangzhou", product: "oss", unix_seconds: 1702743657, additional_headers: &[] };
+//! let signed = sign_headers(&mut req, &params).unwrap();
+//! assert_eq!(signed.signature.len(), 64);
+//! assert!(req.header("authorization").unwrap().starts_with("OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature="));
+//! ```
+
+use std::cell::RefCell;
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::canonical::{
+    additional_header_names, canonical_headers, canonical_query, canonical_request, canonical_uri,
+    UNSIGNED_PAYLOAD,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::request::Request;
+use crate::time::{oss_dates, MAX_UNIX_SECONDS, MIN_UNIX_SECONDS};
+use crate::validate;
+
+pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
+pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Access key pair, with the security token of STS credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub security_token: Option<String>,
+}
+
+// Debug never prints the secret or the token.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the signature depends on besides the request itself.
+pub struct SigningParams<'a> {
+    pub credentials: &'a Credentials,
+    pub region: &'a str,
+    /// `oss`, or `oss-cloudbox` for CloudBox.
+    pub product: &'a str,
+    /// The signing time; the core never reads a clock.
+    pub unix_seconds: i64,
+    /// Extra header names to sign besides `x-oss-*`, `content-type` and `content-md5`.
+    pub additional_headers: &'a [String],
+}
+
+/// The intermediate texts and the result, for debugging signature mismatches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub canonical_request: String,
+    pub string_to_sign: String,
+    pub signature: String,
+    /// The sorted additional header names that were signed.
+    pub additional_headers: Vec<String>,
+}
+
+/// Signs in the header form: adds `x-oss-date`, `x-oss-content-sha256`,
+/// `x-oss-security-token` (STS) and `authorization` to `req.headers`.
+pub fn sign_headers(req: &mut Request, params: &SigningParams) -> Result<Signature> {
+    check_params(params)?;
+    let (day, stamp) = oss_dates(params.unix_seconds);
+    req.set_header("x-oss-date", stamp.clone());
+    req.set_header("x-oss-content-sha256", UNSIGNED_PAYLOAD.to_string());
+    if let Some(token) = &params.credentials.security_token {
+        req.set_header("x-oss-security-token", token.clone());
+    }
+    let scope = scope(&day, params.region, params.product);
+    let signed = sign(req, params, &day, &stamp, &scope);
+    let mut auth = String::with_capacity(200);
+    for part in [ALGORITHM, " Credential=", &params.credentials.access_key_id, "/", &scope] {
+        auth.push_str(part);
+    }
+    if !signed.additional_headers.is_empty() {
+        auth.push_str(",AdditionalHeaders=");
+        auth.push_str(&signed.additional_headers.join(";"));
+    }
+    auth.push_str(",Signature=");
+    auth.push_str(&signed.signature);
+    req.set_header("authorization", auth);
+    Ok(signed)
+}
+
+/// Signs in the presigned-URL (query) form: appends `x-oss-signature-version`, `x-oss-date`,
+/// `x-oss-expires`, `x-oss-credential`, `x-oss-security-token` (STS),
+/// `x-oss-additional-headers` and finally the unsigned `x-oss-signature` to `req.query`.
+/// The `x-oss-*` headers of `req` are signed too: whoever uses the URL must send them unchanged.
+pub fn presign(req: &mut Request, params: &SigningParams, expires_seconds: u32) -> Result<Signature> {
+    check_params(params)?;
+    if !(1..=MAX_PRESIGN_EXPIRES).contains(&expires_seconds) {
+        return Err(Error::new(
+            ErrorCode::InvalidExpires,
+            "expires",
+            "expires must be 1 to 604800 seconds (7 days)",
+        ));
+    }
+    let (day, stamp) = oss_dates(params.unix_seconds);
+    let scope = scope(&day, params.region, params.product);
+    let additional = additional_header_names(&req.headers, params.additional_headers);
+    let mut credential = params.credentials.access_key_id.clone();
+    credential.push('/');
+    credential.push_str(&scope);
+    let q = &mut req.query;
+    q.push(("x-oss-signature-version".into(), ALGORITHM.into()));
+    q.push(("x-oss-date".into(), stamp.clone()));
+    q.push(("x-oss-expires".into(), expires_seconds.to_string()));
+    q.push(("x-oss-credential".into(), credential));
+    if let Some(token) = &params.credentials.security_token {
+        q.push(("x-oss-security-token".into(), token.clone()));
+    }
+    if !additional.is_empty() {
+        q.push(("x-oss-additional-headers".into(), additional.join(";")));
+    }
+    let signed = sign(req, params, &day, &stamp, &scope);
+    req.query.push(("x-oss-signature".into(), signed.signature.clone()));
+    Ok(signed)
+}
+
+fn check_params(params: &SigningParams) -> Result<()> {
+    let creds = params.credentials;
+    validate::credential(&creds.access_key_id, "accessKeyId")?;
+    validate::credential(&creds.access_key_secret, "accessKeySecret")?;
+    if let Some(token) = &creds.security_token {
+        validate::credential(token, "securityToken")?;
+    }
+    validate::region(params.region)?;
+    validate::product(params.product)?;
+    if !(MIN_UNIX_SECONDS..=MAX_UNIX_SECONDS).contains(&params.unix_seconds) {
+        return Err(Error::new(ErrorCode::InvalidDate, "date", "the signing time must be within years 0 to 9999"));
+    }
+    Ok(())
+}
+
+fn scope(day: &str, region: &str, product: &str) -> String {
+    [day, "/", region, "/", product, "/aliyun_v4_request"].concat()
+}
+
+fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &str) -> Signature {
+    let additional = additional_header_names(&req.headers, params.additional_headers);
+    let canonical = canonical_request(
+        &req.method,
+        &canonical_uri(req.bucket.as_deref(), req.key.as_deref()),
+        &canonical_query(&req.query),
+        &canonical_headers(&req.headers, &additional),
+        &additional,
+    );
+    let mut string_to_sign = String::with_capacity(160);
+    for part in [ALGORITHM, "\n", stamp, "\n", scope, "\n"] {
+        string_to_sign.push_str(part);
+    }
+    string_to_sign.push_str(&hex(&Sha256::digest(canonical.as_bytes())));
+    let mut mac = signing_mac(&params.credentials.access_key_secret, day, params.region, params.product);
+    mac.update(string_to_sign.as_bytes());
+    let signature = hex(&mac.finalize().into_bytes());
+    Signature {
+        canonical_request: canonical,
+        string_to_sign,
+        signature,
+        additional_headers: additional,
+    }
+}
+
+/// Derives the V4 signing key for a secret, day (`YYYYMMDD`), region and product.
+///
+/// ```
+/// let key = oss_symlink::signer::signing_key("sk", "20231216", "cn-hangzhou", "oss");
+/// assert_eq!(key.len(), 32);
+/// ```
+pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8; 32] {
+    let mut key = Vec::with_capacity(9 + secret.len());
+    key.extend_from_slice(b"aliyun_v4");
+    key.extend_from_slice(secret.as_bytes());
+    let mut out = hmac(&key, day.as_bytes());
+    for part in [region, product, "aliyun_v4_request"] {
+        out = hmac(&out, part.as_bytes());
+    }
+    out
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so new_from_slice cannot fail.
+    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+struct CachedKey {
+    secret: String,
+    day: String,
+    region: String,
+    product: String,
+    mac: HmacSha256,
+}
+
+thread_local! {
+    // The derived key changes once a day per secret, region and product: keep the last few,
+    // already keyed into an HMAC state, so a signature costs one SHA-256 and one HMAC block.
+    static KEY_CACHE: RefCell<Vec<CachedKey>> = const { RefCell::new(Vec::new()) };
+}
+const KEY_CACHE_SIZE: usize = 4;
+
+fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> HmacSha256 {
+    KEY_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let hit = cache
+            .iter()
+            .position(|c| c.secret == secret && c.day == day && c.region == region && c.product == product);
+        let index = match hit {
+            Some(i) => i,
+            None => {
+                if cache.len() >= KEY_CACHE_SIZE {
+                    cache.remove(0);
+                }
+                let key = signing_key(secret, day, region, product);
+                let mac = HmacSha256::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
+                cache.push(CachedKey {
+                    secret: secret.into(),
+                    day: day.into(),
+                    region: region.into(),
+                    product: product.into(),
+                    mac,
+                });
+                cache.len() - 1
+            }
+        };
+        cache[index].mac.clone()
+    })
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xF)]));
+    }
+    out
+}

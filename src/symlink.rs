@@ -1,0 +1,165 @@
+//! PutSymlink and GetSymlink requests, built and validated before they are signed.
+//!
+//! ```
+//! use oss_symlink::symlink::{put_symlink, PutSymlinkOptions};
+//! let req = put_symlink("links/today.jpg", "photos/2026/原图 1.jpg", &PutSymlinkOptions::default()).unwrap();
+//! assert_eq!(req.header("x-oss-symlink-target"), Some("photos/2026/%E5%8E%9F%E5%9B%BE%201.jpg"));
+//! assert_eq!(req.query, vec![("symlink".to_string(), String::new())]);
+//! ```
+
+use crate::encode::{path_encode, uri_encode_into};
+use crate::error::{ErrorCode, Result};
+use crate::request::Request;
+use crate::validate;
+
+/// The optional headers of PutSymlink.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutSymlinkOptions {
+    /// `x-oss-forbid-overwrite`: refuse to replace an existing object (409 FileAlreadyExists).
+    pub forbid_overwrite: Option<bool>,
+    /// `x-oss-object-acl`: default, private, public-read or public-read-write.
+    pub acl: Option<String>,
+    /// `x-oss-storage-class`: Standard, IA or Archive.
+    pub storage_class: Option<String>,
+    /// `x-oss-meta-<name>` headers; names without the prefix.
+    pub meta: Vec<(String, String)>,
+    /// `x-oss-tagging`, sent as `k1=v1&k2=v2`.
+    pub tagging: Vec<(String, String)>,
+    /// Other headers, such as `content-disposition`.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Headers of PutSymlink that have their own option.
+const PUT_SYMLINK_OWNED: [&str; 4] = [
+    "x-oss-symlink-target",
+    "x-oss-forbid-overwrite",
+    "x-oss-object-acl",
+    "x-oss-storage-class",
+];
+
+/// `PUT /<key>?symlink` with `x-oss-symlink-target` (URL-encoded, `/` kept) and the options.
+pub fn put_symlink(key: &str, target: &str, opts: &PutSymlinkOptions) -> Result<Request> {
+    validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
+    validate::object_key(target, "target", ErrorCode::InvalidSymlinkTarget)?;
+    let mut req = Request::new("PUT", None, Some(key));
+    req.query.push(("symlink".into(), String::new()));
+    req.set_header("x-oss-symlink-target", path_encode(target));
+    if let Some(forbid) = opts.forbid_overwrite {
+        req.set_header("x-oss-forbid-overwrite", forbid.to_string());
+    }
+    if let Some(acl) = &opts.acl {
+        validate::acl(acl)?;
+        req.set_header("x-oss-object-acl", acl.clone());
+    }
+    if let Some(class) = &opts.storage_class {
+        validate::storage_class(class)?;
+        req.set_header("x-oss-storage-class", class.clone());
+    }
+    add_meta(&mut req, &opts.meta)?;
+    if !opts.tagging.is_empty() {
+        validate::tags(&opts.tagging)?;
+        req.set_header("x-oss-tagging", tagging_query(&opts.tagging));
+    }
+    for (name, value) in &opts.headers {
+        req.add_caller_header(name, value, &PUT_SYMLINK_OWNED)?;
+    }
+    Ok(req)
+}
+
+/// `GET /<key>?symlink`, with `versionId` for a given version.
+pub fn get_symlink(key: &str, version_id: Option<&str>) -> Result<Request> {
+    validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
+    let mut req = Request::new("GET", None, Some(key));
+    req.query.push(("symlink".into(), String::new()));
+    if let Some(v) = version_id {
+        validate::version_id(v)?;
+        req.query.push(("versionId".into(), v.to_string()));
+    }
+    Ok(req)
+}
+
+fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
+    let mut total = 0usize;
+    for (name, value) in meta {
+        let field = ["meta.", name].concat();
+        validate::meta_name(name, &field)?;
+        validate::header_value(value, &field)?;
+        let header = ["x-oss-meta-", &name.to_ascii_lowercase()].concat();
+        if req.header(&header).is_some() {
+            return Err(crate::error::Error::new(
+                ErrorCode::ConflictingHeader,
+                field,
+                "metadata names are case-insensitive and this one is given twice",
+            ));
+        }
+        total += name.len() + value.len();
+        req.headers.push((header, value.trim_matches([' ', '\t']).to_string()));
+    }
+    validate::meta_total(total)
+}
+
+/// `k1=v1&k2=v2`, each part encoded.
+///
+/// ```
+/// let t = vec![("team".to_string(), "web & mobile".to_string())];
+/// assert_eq!(oss_symlink::symlink::tagging_query(&t), "team=web%20%26%20mobile");
+/// ```
+pub fn tagging_query(tags: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in tags.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        uri_encode_into(&mut out, k);
+        out.push('=');
+        uri_encode_into(&mut out, v);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn every_option_becomes_a_header() {
+        let opts = PutSymlinkOptions {
+            forbid_overwrite: Some(true),
+            acl: Some("private".into()),
+            storage_class: Some("Standard".into()),
+            meta: pairs(&[("Location", "hz")]),
+            tagging: pairs(&[("team", "web")]),
+            headers: pairs(&[("Content-Disposition", "attachment")]),
+        };
+        let req = put_symlink("a", "b c", &opts).unwrap();
+        assert_eq!(req.header("x-oss-symlink-target"), Some("b%20c"));
+        assert_eq!(req.header("x-oss-forbid-overwrite"), Some("true"));
+        assert_eq!(req.header("x-oss-object-acl"), Some("private"));
+        assert_eq!(req.header("x-oss-storage-class"), Some("Standard"));
+        assert_eq!(req.header("x-oss-meta-location"), Some("hz"));
+        assert_eq!(req.header("x-oss-tagging"), Some("team=web"));
+        assert_eq!(req.header("content-disposition"), Some("attachment"));
+    }
+
+    #[test]
+    fn owned_and_duplicate_headers_are_refused() {
+        for h in [("x-oss-symlink-target", "x"), ("Authorization", "x"), ("Host", "x")] {
+            let opts = PutSymlinkOptions { headers: pairs(&[h]), ..Default::default() };
+            assert_eq!(put_symlink("a", "b", &opts).unwrap_err().code, ErrorCode::ConflictingHeader);
+        }
+        let opts = PutSymlinkOptions { meta: pairs(&[("a", "1"), ("A", "2")]), ..Default::default() };
+        assert_eq!(put_symlink("a", "b", &opts).unwrap_err().code, ErrorCode::ConflictingHeader);
+    }
+
+    #[test]
+    fn meta_limit_counts_names_and_values() {
+        let ok = PutSymlinkOptions { meta: pairs(&[("k", &"v".repeat(8191))]), ..Default::default() };
+        assert!(put_symlink("a", "b", &ok).is_ok());
+        let big = PutSymlinkOptions { meta: pairs(&[("k", &"v".repeat(8192))]), ..Default::default() };
+        assert_eq!(put_symlink("a", "b", &big).unwrap_err().code, ErrorCode::MetadataTooLarge);
+    }
+}

@@ -1,0 +1,320 @@
+//! Input rules, checked before anything is signed or sent. Each check names the field it is
+//! about, so a caller can tell the user exactly what to fix.
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
+pub const MAX_KEY_BYTES: usize = 1023;
+/// Total size of user metadata names and values.
+pub const MAX_META_BYTES: usize = 8 * 1024;
+pub const MAX_TAGS: usize = 10;
+pub const MAX_TAG_KEY_CHARS: usize = 128;
+pub const MAX_TAG_VALUE_CHARS: usize = 256;
+
+pub const ACLS: [&str; 4] = ["default", "private", "public-read", "public-read-write"];
+pub const STORAGE_CLASSES: [&str; 3] = ["Standard", "IA", "Archive"];
+
+/// Bucket: 3..=63 characters of `a-z 0-9 -`, starting and ending with a letter or digit.
+///
+/// ```
+/// use oss_symlink::validate::bucket_name;
+/// assert!(bucket_name("examplebucket").is_ok());
+/// assert!(bucket_name("Example").is_err());
+/// ```
+pub fn bucket_name(bucket: &str) -> Result<()> {
+    let bytes = bucket.as_bytes();
+    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
+    let edge_ok = |b: Option<&u8>| b.is_some_and(|b| *b != b'-');
+    if !(3..=63).contains(&bytes.len())
+        || !bytes.iter().all(allowed)
+        || !edge_ok(bytes.first())
+        || !edge_ok(bytes.last())
+    {
+        return Err(Error::new(
+            ErrorCode::InvalidBucketName,
+            "bucket",
+            "bucket must be 3 to 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
+        ));
+    }
+    Ok(())
+}
+
+/// Object key (and symlink target, with another code): 1..=1023 bytes, not starting with `/` or
+/// `\`, no control characters (they would be header injection in the target, and OSS refuses
+/// them in keys).
+pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
+    let what = if code == ErrorCode::InvalidSymlinkTarget {
+        "symlink target"
+    } else {
+        "object key"
+    };
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(Error::new(
+            code,
+            field,
+            format_len(what, key.len()),
+        ));
+    }
+    if key.starts_with('/') || key.starts_with('\\') {
+        return Err(Error::new(code, field, [what, " must not start with '/' or '\\'"].concat()));
+    }
+    if let Some(c) = key.chars().find(|c| c.is_control()) {
+        return Err(Error::new(
+            code,
+            field,
+            [what, " contains the control character ", &escape_char(c)].concat(),
+        ));
+    }
+    Ok(())
+}
+
+fn format_len(what: &str, len: usize) -> String {
+    [what, " must be 1 to 1023 bytes of UTF-8, got ", &len.to_string(), " bytes"].concat()
+}
+
+/// `U+000A`-style name for a character, safe to show in any message.
+fn escape_char(c: char) -> String {
+    let hex = format_hex(c as u32);
+    ["U+", &"0000"[hex.len().min(4)..], &hex].concat()
+}
+
+fn format_hex(mut n: u32) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(8);
+    loop {
+        out.push(DIGITS[(n & 0xF) as usize]);
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Region ids such as `cn-hangzhou` or `cb-123`: lower-case letters, digits and `-`.
+pub fn region(region: &str) -> Result<()> {
+    simple_label(region, "region", ErrorCode::InvalidRegion)
+}
+
+/// Product in the signing scope: `oss`, or `oss-cloudbox` for CloudBox.
+pub fn product(product: &str) -> Result<()> {
+    simple_label(product, "product", ErrorCode::InvalidProduct)
+}
+
+fn simple_label(value: &str, field: &str, code: ErrorCode) -> Result<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            code,
+            field,
+            [field, " must be 1 to 64 characters of lower-case letters, digits and '-'"].concat(),
+        ))
+    }
+}
+
+/// HTTP header names are RFC 9110 tokens.
+pub fn header_name(name: &str, field: &str) -> Result<()> {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        return Err(Error::new(
+            ErrorCode::InvalidHeaderName,
+            field,
+            "header names must be non-empty HTTP tokens (letters, digits and !#$%&'*+-.^_`|~)",
+        ));
+    }
+    Ok(())
+}
+
+/// Header values: printable ASCII, space and tab only. This keeps CR, LF and NUL out of every
+/// header, and non-ASCII text too, which `fetch` would send as Latin-1 and break the signature.
+pub fn header_value(value: &str, field: &str) -> Result<()> {
+    if let Some(c) = value.chars().find(|c| !(*c == '\t' || (' '..='~').contains(c))) {
+        let hint = if c.is_control() {
+            " (control characters such as CR and LF are never allowed in headers)"
+        } else {
+            " (only printable ASCII is allowed; encode other text, e.g. with encodeURIComponent)"
+        };
+        return Err(Error::new(
+            ErrorCode::InvalidHeaderValue,
+            field,
+            [field, " contains the character ", &escape_char(c), hint].concat(),
+        ));
+    }
+    Ok(())
+}
+
+/// User metadata names: letters, digits and `-`.
+pub fn meta_name(name: &str, field: &str) -> Result<()> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(Error::new(
+            ErrorCode::InvalidMetadata,
+            field,
+            "metadata names must be non-empty and use only letters, digits and '-'",
+        ));
+    }
+    Ok(())
+}
+
+/// The total size of metadata names and values, at most 8 KB.
+pub fn meta_total(total: usize) -> Result<()> {
+    if total > MAX_META_BYTES {
+        return Err(Error::new(
+            ErrorCode::MetadataTooLarge,
+            "meta",
+            [
+                "user metadata names and values add up to ",
+                &total.to_string(),
+                " bytes; at most 8192 are allowed",
+            ]
+            .concat(),
+        ));
+    }
+    Ok(())
+}
+
+/// Tags: at most 10, keys of 1..=128 characters, values of at most 256, no control characters.
+pub fn tags(tags: &[(String, String)]) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(Error::new(
+            ErrorCode::InvalidTagging,
+            "tagging",
+            ["at most 10 tags are allowed, got ", &tags.len().to_string()].concat(),
+        ));
+    }
+    for (key, value) in tags {
+        let field = ["tagging.", key].concat();
+        let key_chars = key.chars().count();
+        if key_chars == 0 || key_chars > MAX_TAG_KEY_CHARS {
+            return Err(Error::new(
+                ErrorCode::InvalidTagging,
+                field,
+                "tag keys must be 1 to 128 characters",
+            ));
+        }
+        if value.chars().count() > MAX_TAG_VALUE_CHARS {
+            return Err(Error::new(
+                ErrorCode::InvalidTagging,
+                field,
+                "tag values must be at most 256 characters",
+            ));
+        }
+        if key.chars().chain(value.chars()).any(char::is_control) {
+            return Err(Error::new(
+                ErrorCode::InvalidTagging,
+                field,
+                "tags must not contain control characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Version ids are opaque printable ASCII.
+pub fn version_id(value: &str) -> Result<()> {
+    if value.is_empty() || value.len() > 1024 || !value.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::new(
+            ErrorCode::InvalidVersionId,
+            "versionId",
+            "versionId must be 1 to 1024 printable ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+pub fn acl(value: &str) -> Result<()> {
+    one_of(value, &ACLS, "acl", ErrorCode::InvalidAcl)
+}
+
+pub fn storage_class(value: &str) -> Result<()> {
+    one_of(value, &STORAGE_CLASSES, "storageClass", ErrorCode::InvalidStorageClass)
+}
+
+fn one_of(value: &str, allowed: &[&str], field: &str, code: ErrorCode) -> Result<()> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    Err(Error::new(
+        code,
+        field,
+        [field, " must be one of: ", &allowed.join(", ")].concat(),
+    ))
+}
+
+/// Credentials must be present and printable; the message never repeats the value.
+pub fn credential(value: &str, field: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::new(
+            ErrorCode::InvalidCredentials,
+            field,
+            [field, " is empty"].concat(),
+        ));
+    }
+    if !value.chars().all(|c| (' '..='~').contains(&c)) {
+        return Err(Error::new(
+            ErrorCode::InvalidCredentials,
+            field,
+            [field, " contains characters outside printable ASCII"].concat(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets() {
+        for ok in ["abc", "a-b", "0bucket9", &"a".repeat(63)] {
+            assert!(bucket_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "-abc", "abc-", "aBc", "a_b", "a.b", &"a".repeat(64), ""] {
+            assert_eq!(bucket_name(bad).unwrap_err().code, ErrorCode::InvalidBucketName, "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys() {
+        let code = ErrorCode::InvalidObjectName;
+        assert!(object_key("a", "key", code).is_ok());
+        assert!(object_key(&"é".repeat(511), "key", code).is_ok()); // 1022 bytes
+        assert!(object_key(&"x".repeat(1024), "key", code).is_err());
+        assert!(object_key("/a", "key", code).is_err());
+        assert!(object_key("\\a", "key", code).is_err());
+        let e = object_key("a\r\nb", "key", code).unwrap_err();
+        assert!(e.message.contains("U+000D"), "{}", e.message);
+        assert!(object_key("", "key", code).is_err());
+    }
+
+    #[test]
+    fn header_values() {
+        assert!(header_value("attachment; filename=\"a.txt\"\t", "h").is_ok());
+        for bad in ["a\rb", "a\nb", "a\0b", "中", "\u{7f}"] {
+            assert_eq!(header_value(bad, "h").unwrap_err().code, ErrorCode::InvalidHeaderValue);
+        }
+    }
+
+    #[test]
+    fn escape_names() {
+        assert_eq!(escape_char('\n'), "U+000A");
+        assert_eq!(escape_char('\u{1F600}'), "U+1F600");
+    }
+
+    #[test]
+    fn tagging_limits() {
+        let t = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        assert!(tags(&t(&"k".repeat(128), &"v".repeat(256))).is_ok());
+        assert!(tags(&t(&"k".repeat(129), "v")).is_err());
+        assert!(tags(&t("k", &"v".repeat(257))).is_err());
+        assert!(tags(&t("", "v")).is_err());
+        let eleven: Vec<_> = (0..11).map(|i| (i.to_string(), String::new())).collect();
+        assert!(tags(&eleven).is_err());
+    }
+}
