@@ -348,6 +348,7 @@ export function getObject(req: OpRequest, withBody: boolean): OpResponse {
   const range = parseRange(header(req.headers, 'range'), data.body.length);
   if (range) {
     headers['Content-Range'] = `bytes ${range[0]}-${range[1]}/${data.body.length}`;
+    headers['Content-Length'] = String(range[1] + 1 - range[0]);
     return { status: 206, headers, body: withBody ? data.body.subarray(range[0], range[1] + 1) : Buffer.alloc(0) };
   }
   headers['Content-Length'] = String(data.body.length);

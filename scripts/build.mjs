@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Builds the package: Rust → wasm32 → wasm-bindgen (web target) → wasm-opt → pkg/, then the
+// TypeScript sources → dist/ (with a copy of pkg/ beside them, so dist/ is self-contained).
+// Each step is skipped when its output is newer than its inputs. Run scripts/ensure-tools.sh first.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const quiet = process.argv.includes('--quiet');
+const log = (msg) => { if (!quiet) process.stderr.write(`[build] ${msg}\n`); };
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'], ...opts });
+
+const toolsRoot = process.env.OSS_SYMLINK_TOOLS ?? join(process.env.CARGO_HOME ?? join(process.env.HOME ?? '/root', '.cargo'), 'oss-symlink-tools');
+const bindgenVersion = /^wasm-bindgen = "=([0-9.]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
+const wasmBindgen = join(toolsRoot, `wasm-bindgen-${bindgenVersion}`, 'bin', 'wasm-bindgen');
+
+const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
+function newest(dir, filter = () => true) {
+  let t = 0;
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && filter(entry.name)) t = Math.max(t, mtime(join(entry.parentPath ?? entry.path, entry.name)));
+  }
+  return t;
+}
+
+// 1. Rust → wasm (cargo decides itself whether anything changed).
+log('cargo build --target wasm32-unknown-unknown --release');
+run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--release']);
+const rawWasm = join(root, 'target/wasm32-unknown-unknown/release/oss_symlink.wasm');
+
+// 2-3. wasm-bindgen and wasm-opt, when the raw module changed.
+const pkg = join(root, 'pkg');
+const pkgWasm = join(pkg, 'oss_symlink_bg.wasm');
+if (mtime(rawWasm) > mtime(pkgWasm) || !existsSync(join(pkg, 'oss_symlink.js'))) {
+  if (!existsSync(wasmBindgen)) throw new Error(`wasm-bindgen ${bindgenVersion} is missing: run scripts/ensure-tools.sh wasm-bindgen`);
+  log('wasm-bindgen --target web');
+  run(wasmBindgen, ['--target', 'web', '--out-dir', pkg, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', rawWasm]);
+  log('wasm-opt -Oz');
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', pkgWasm, '-o', pkgWasm]);
+}
+
+// 4. TypeScript → dist/ (type-checks everything: library, server, CLI, tests, examples).
+log('tsc');
+run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']);
+
+// 5. dist/pkg: the wasm glue next to the compiled library.
+mkdirSync(join(root, 'dist/pkg'), { recursive: true });
+for (const f of ['oss_symlink.js', 'oss_symlink.d.ts', 'oss_symlink_bg.wasm']) cpSync(join(pkg, f), join(root, 'dist/pkg', f));
+writeFileSync(join(root, 'dist/.built'), new Date().toISOString());
+log(`done: pkg/oss_symlink_bg.wasm ${statSync(pkgWasm).size} bytes`);

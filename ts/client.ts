@@ -1,0 +1,349 @@
+/**
+ * `OssClient`: the I/O half of the library. The Rust core prepares each request (validated,
+ * signed, addressed); this class owns credentials, the clock offset, `fetch`, timeouts, abort
+ * and retries.
+ */
+import { callCore, ready } from './core.js';
+import { CredentialCache, type ResolvedCredentials } from './credentials.js';
+import { OssError, redact } from './errors.js';
+import * as input from './input.js';
+import type {
+  FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
+  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo,
+} from './types.js';
+
+/** What the core's `prepareOperation` takes besides the client settings and the time. */
+interface Operation {
+  op: 'putSymlink' | 'getSymlink' | 'putObject' | 'getObject' | 'headObject' | 'deleteObject';
+  key: string;
+  target?: string;
+  versionId?: string;
+  forbidOverwrite?: boolean;
+  acl?: string;
+  storageClass?: string;
+  meta?: [string, string][];
+  tagging?: [string, string][];
+  headers?: [string, string][];
+  additionalHeaders?: string[];
+  presignExpires?: number;
+}
+
+interface Prepared {
+  method: string;
+  url: string;
+  headers: [string, string][];
+}
+
+/** A complete answer: the body is read inside the attempt, under its timeout. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+  attempts: number;
+}
+
+type Body = string | Uint8Array | ArrayBuffer | Blob;
+
+const DEFAULT_EXPIRES = 900;
+/** Errors after which a retried attempt's answer says nothing about whether the write happened. */
+const unsureAfterLostAnswer = new WeakSet<OssError>();
+
+export class OssClient {
+  readonly region: string;
+  readonly bucket: string;
+  readonly #settings: { region: string; bucket: string; endpoint: string; addressing: string; product: string };
+  readonly #credentials: CredentialCache;
+  readonly #fetch: FetchLike;
+  readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #timeoutMs: number;
+  readonly #onRetry?: (info: RetryInfo) => void;
+  #clockOffsetMs = 0;
+
+  constructor(options: OssClientOptions) {
+    if (!options || typeof options !== 'object') {
+      throw new OssError({ code: 'InvalidInput', message: 'new OssClient(options): options must be an object' });
+    }
+    this.region = input.str(options.region, 'region');
+    this.bucket = input.str(options.bucket, 'bucket');
+    this.#settings = {
+      region: this.region,
+      bucket: this.bucket,
+      endpoint: input.optStr(options.endpoint, 'endpoint') ?? '',
+      addressing: input.optStr(options.addressing, 'addressing') ?? '',
+      product: input.optStr(options.product, 'product') ?? 'oss',
+    };
+    this.#credentials = new CredentialCache(options.credentials, input.optNumber(options.refreshMarginMs, 'refreshMarginMs') ?? 300_000);
+    const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+    if (typeof f !== 'function') throw new OssError({ code: 'InvalidInput', field: 'fetch', message: 'no fetch function: pass options.fetch' });
+    // Unbound global fetch throws "Illegal invocation" in browsers and workers.
+    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    const retry = options.retry ?? {};
+    this.#maxAttempts = Math.max(1, Math.floor(input.optNumber(retry.maxAttempts, 'retry.maxAttempts') ?? 3));
+    this.#baseDelayMs = input.optNumber(retry.baseDelayMs, 'retry.baseDelayMs') ?? 200;
+    this.#maxDelayMs = input.optNumber(retry.maxDelayMs, 'retry.maxDelayMs') ?? 20_000;
+    this.#timeoutMs = input.optNumber(options.timeoutMs, 'timeoutMs') ?? 60_000;
+    if (options.onRetry) this.#onRetry = options.onRetry;
+  }
+
+  /** The correction applied to the local clock, learned from RequestTimeTooSkewed answers. */
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
+  }
+
+  /** How many times the credentials provider has been called. */
+  get credentialRefreshes(): number {
+    return this.#credentials.calls;
+  }
+
+  /**
+   * Creates (or replaces) the symlink `key` pointing to `target`.
+   *
+   * ```ts
+   * const r = await client.putSymlink('links/today.jpg', 'photos/2026/原图 1.jpg', { forbidOverwrite: true });
+   * console.log(r.etag, r.requestId, r.versionId);
+   * ```
+   */
+  async putSymlink(key: string, target: string, options: PutSymlinkOptions = {}): Promise<PutSymlinkResult> {
+    const op = putSymlinkOperation(key, target, options);
+    const signal = input.signal(options.signal);
+    try {
+      const answer = await this.#send(op, signal);
+      return { status: answer.status, ...writeResult(answer.headers), attempts: answer.attempts };
+    } catch (e) {
+      // An earlier attempt may have created the link and lost its answer: if the link now points
+      // where we wanted, that attempt succeeded.
+      if (op.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && unsureAfterLostAnswer.has(e)) {
+        const link = await this.getSymlink(op.key, signal ? { signal } : {}).catch(() => undefined);
+        if (link && link.target === op.target) {
+          return { status: 200, requestId: link.requestId, etag: link.etag, ...(link.versionId ? { versionId: link.versionId } : {}), alreadyExisted: true, attempts: e.attempts };
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
+  async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
+    const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
+    const versionId = input.optStr(options.versionId, 'versionId');
+    if (versionId) op.versionId = versionId;
+    const answer = await this.#send(op, input.signal(options.signal));
+    const info = callCore<{ target: string; etag: string; lastModified: string; versionId?: string; meta: [string, string][]; requestId: string }>(
+      (c) => c.parseGetSymlinkResponse([...answer.headers]),
+    );
+    const result: GetSymlinkResult = { target: info.target, etag: info.etag, meta: Object.fromEntries(info.meta), requestId: info.requestId, attempts: answer.attempts };
+    const modified = info.lastModified ? new Date(info.lastModified) : undefined;
+    if (modified && !Number.isNaN(modified.getTime())) result.lastModified = modified;
+    if (info.versionId) result.versionId = info.versionId;
+    return result;
+  }
+
+  /**
+   * A presigned PutSymlink: a URL (V4 query form) plus the headers that must be sent with it,
+   * so that another party (a browser) can create exactly this link until `expiresAt`.
+   */
+  async presignPutSymlink(key: string, target: string, options: PutSymlinkOptions & PresignOptions = {}): Promise<PresignedRequest> {
+    return this.#presign(putSymlinkOperation(key, target, options), options.expires, 'PUT');
+  }
+
+  /** A presigned GetSymlink URL. */
+  async presignGetSymlink(key: string, options: PresignOptions & { versionId?: string } = {}): Promise<PresignedRequest> {
+    const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
+    const versionId = input.optStr(options.versionId, 'versionId');
+    if (versionId) op.versionId = versionId;
+    return this.#presign(op, options.expires, 'GET');
+  }
+
+  /** Uploads an object (small bodies; the body is sent as one piece and can be retried). */
+  async putObject(key: string, body: Body, options: ObjectOptions = {}): Promise<ObjectResult> {
+    const answer = await this.#send(objectOperation('putObject', key, options), input.signal(options.signal), body);
+    return objectResult(answer);
+  }
+
+  /** Downloads an object; a symlink is followed to its target by OSS. */
+  async getObject(key: string, options: ObjectOptions = {}): Promise<GetObjectResult> {
+    const answer = await this.#send(objectOperation('getObject', key, options), input.signal(options.signal));
+    return { ...objectResult(answer), body: answer.body, text: () => new TextDecoder().decode(answer.body) };
+  }
+
+  async headObject(key: string, options: ObjectOptions = {}): Promise<ObjectResult> {
+    return objectResult(await this.#send(objectOperation('headObject', key, options), input.signal(options.signal)));
+  }
+
+  async deleteObject(key: string, options: ObjectOptions = {}): Promise<ObjectResult> {
+    return objectResult(await this.#send(objectOperation('deleteObject', key, options), input.signal(options.signal)));
+  }
+
+  async #presign(op: Operation, expiresOption: unknown, method: 'PUT' | 'GET'): Promise<PresignedRequest> {
+    const expires = input.optNumber(expiresOption, 'expires') ?? DEFAULT_EXPIRES;
+    await ready();
+    const credentials = await this.#credentials.get();
+    const now = Date.now() + this.#clockOffsetMs;
+    const prepared = this.#prepare({ ...op, presignExpires: expires }, credentials, now);
+    return { url: prepared.url, method, headers: Object.fromEntries(prepared.headers), expiresAt: new Date(Math.floor(now / 1000) * 1000 + expires * 1000) };
+  }
+
+  #prepare(op: Operation, credentials: ResolvedCredentials, time: number): Prepared {
+    return callCore<Prepared>((c) => c.prepareOperation({ client: { ...this.#settings, credentials }, ...op, time }));
+  }
+
+  /** Sends one operation with retries; resolves with a 2xx answer or rejects with an OssError. */
+  async #send(op: Operation, signal: AbortSignal | undefined, body?: Body): Promise<Answer> {
+    await ready();
+    let refreshedExpiredToken = false;
+    let unsure = false;
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      const credentials = await this.#credentials.get();
+      const prepared = this.#prepare(op, credentials, Date.now() + this.#clockOffsetMs);
+      let error: OssError;
+      let immediate = false;
+      try {
+        const answer = await this.#attempt(prepared, body, signal, credentials);
+        if (answer.status >= 200 && answer.status < 300) return { ...answer, attempts: attempt };
+        error = this.#readError(answer, credentials);
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        if (!(e instanceof OssError)) throw e;
+        error = e;
+      }
+      error.attempts = attempt;
+      if (error.status === 0 || error.status >= 500) unsure = true;
+      if (unsure) unsureAfterLostAnswer.add(error);
+
+      if (error.code === 'SecurityTokenExpired' && this.#credentials.isProvider && !refreshedExpiredToken) {
+        refreshedExpiredToken = true;
+        this.#credentials.invalidate(credentials);
+        attempt--; // a refresh is not a failed attempt
+        continue;
+      }
+      if (error.code === 'RequestTimeTooSkewed') {
+        const serverMs = Date.parse(error.serverTime);
+        if (Number.isFinite(serverMs)) {
+          this.#clockOffsetMs = serverMs - Date.now();
+          immediate = true;
+        }
+      }
+      if (attempt >= this.#maxAttempts || !isRetryable(error)) throw error;
+      const delayMs = immediate ? 0 : this.#backoff(attempt);
+      this.#onRetry?.({ attempt, delayMs, error });
+      await sleep(delayMs, signal);
+    }
+  }
+
+  /** Full jitter: a random delay in [0, min(cap, base × 2^(attempt-1))]. */
+  #backoff(attempt: number): number {
+    return Math.random() * Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
+  }
+
+  /** One HTTP exchange under the caller's signal and the per-attempt timeout. */
+  async #attempt(prepared: Prepared, body: Body | undefined, signal: AbortSignal | undefined, credentials: ResolvedCredentials): Promise<Omit<Answer, 'attempts'>> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timedOut = false;
+    const timer = this.#timeoutMs > 0
+      ? setTimeout(() => { timedOut = true; controller.abort(); }, this.#timeoutMs)
+      : undefined;
+    try {
+      const init: RequestInit = { method: prepared.method, headers: prepared.headers, signal: controller.signal };
+      if (body !== undefined) init.body = body as BodyInit;
+      const response = await this.#fetch(prepared.url, init);
+      const bytes = prepared.method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, headers: response.headers, body: bytes };
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      const host = safeOrigin(prepared.url);
+      const why = e instanceof Error ? describeFetchError(e) : String(e);
+      throw new OssError(timedOut
+        ? { code: 'RequestTimeout', message: `no answer from ${host} within ${this.#timeoutMs} ms` }
+        : { code: 'NetworkError', message: redact(`request to ${host} failed: ${why}`, [credentials.accessKeySecret, credentials.securityToken]), cause: e });
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #readError(answer: Omit<Answer, 'attempts'>, credentials: ResolvedCredentials): OssError {
+    const text = new TextDecoder().decode(answer.body);
+    const e = callCore<{ code: string; message: string; requestId: string; hostId: string; ec: string; recommendDoc: string; serverTime: string }>(
+      (c) => c.parseErrorResponse(answer.status, [...answer.headers], text),
+    );
+    const secrets = [credentials.accessKeySecret, credentials.securityToken];
+    const serverTime = e.serverTime || (e.code === 'RequestTimeTooSkewed' ? answer.headers.get('date') ?? '' : '');
+    return new OssError({ ...e, message: redact(e.message, secrets), status: answer.status, serverTime });
+  }
+}
+
+function putSymlinkOperation(key: unknown, target: unknown, o: PutSymlinkOptions): Operation & { target: string } {
+  if (o === null || typeof o !== 'object') throw new OssError({ code: 'InvalidInput', field: 'options', message: 'options must be an object' });
+  const op: Operation & { target: string } = {
+    op: 'putSymlink',
+    key: input.str(key, 'key'),
+    target: input.str(target, 'target'),
+    meta: input.pairs(o.meta, 'meta'),
+    tagging: input.pairs(o.tagging, 'tagging'),
+    headers: input.pairs(o.headers, 'headers'),
+    additionalHeaders: input.strList(o.additionalHeaders, 'additionalHeaders'),
+  };
+  const forbid = input.optBool(o.forbidOverwrite, 'forbidOverwrite');
+  if (forbid !== undefined) op.forbidOverwrite = forbid;
+  const acl = input.optStr(o.acl, 'acl');
+  if (acl !== undefined) op.acl = acl;
+  const storageClass = input.optStr(o.storageClass, 'storageClass');
+  if (storageClass !== undefined) op.storageClass = storageClass;
+  return op;
+}
+
+function objectOperation(op: Operation['op'], key: unknown, o: ObjectOptions): Operation {
+  const out: Operation = {
+    op,
+    key: input.str(key, 'key'),
+    headers: input.pairs(o.headers, 'headers'),
+    additionalHeaders: input.strList(o.additionalHeaders, 'additionalHeaders'),
+  };
+  const versionId = input.optStr(o.versionId, 'versionId');
+  if (versionId) out.versionId = versionId;
+  return out;
+}
+
+function writeResult(headers: Headers): { requestId: string; etag: string; versionId?: string } {
+  const versionId = headers.get('x-oss-version-id');
+  return { requestId: headers.get('x-oss-request-id') ?? '', etag: headers.get('etag') ?? '', ...(versionId ? { versionId } : {}) };
+}
+
+function objectResult(answer: Answer): ObjectResult {
+  return { status: answer.status, ...writeResult(answer.headers), headers: answer.headers, attempts: answer.attempts };
+}
+
+/** Network errors, 5xx, 408, 429 and clock skew are worth another attempt; other 4xx are not. */
+function isRetryable(e: OssError): boolean {
+  if (e.status === 0) return e.code === 'NetworkError' || e.code === 'RequestTimeout';
+  return e.status >= 500 || e.status === 408 || e.status === 429 || e.code === 'RequestTimeTooSkewed';
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => { clearTimeout(timer); reject(signal?.reason); };
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the endpoint';
+  }
+}
+
+/** undici hides the real reason (ECONNRESET, ...) in `cause`. */
+function describeFetchError(e: Error): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${e.message} (${detail})` : e.message;
+}

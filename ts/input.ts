@@ -1,0 +1,69 @@
+/**
+ * Shape checks for values from untyped JavaScript callers, done before the core is called:
+ * types (a number where a string belongs), plain objects for maps, and UTF-16 that is well
+ * formed (a lone surrogate would silently become U+FFFD on its way into WebAssembly).
+ * The rules of OSS themselves (key length, header characters, ...) live in the Rust core.
+ */
+import { OssError } from './errors.js';
+
+const invalid = (field: string, message: string, code = 'InvalidInput') =>
+  new OssError({ code, field, message: `${field}: ${message}` });
+
+function wellFormed(s: string): boolean {
+  const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  if (native) return native.call(s);
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+export function str(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw invalid(field, `expected a string, got ${describe(value)}`);
+  if (!wellFormed(value)) throw invalid(field, 'contains a lone UTF-16 surrogate (not valid Unicode text)', 'InvalidEncoding');
+  return value;
+}
+
+export function optStr(value: unknown, field: string): string | undefined {
+  return value === undefined || value === null ? undefined : str(value, field);
+}
+
+export function optBool(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw invalid(field, `expected true or false, got ${describe(value)}`);
+  return value;
+}
+
+export function optNumber(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, `expected a finite number, got ${describe(value)}`);
+  return value;
+}
+
+/** A `Record<string, string>` as `[name, value]` pairs, in insertion order. */
+export function pairs(value: unknown, field: string): [string, string][] {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, `expected an object of strings, got ${describe(value)}`);
+  const out: [string, string][] = [];
+  // Own enumerable keys only: nothing inherited, and `__proto__` is just a (refused) name.
+  for (const name of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[name];
+    out.push([str(name, `${field} name`), str(v, `${field}.${name}`)]);
+  }
+  return out;
+}
+
+export function strList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid(field, `expected an array of strings, got ${describe(value)}`);
+  return value.map((v, i) => str(v, `${field}[${i}]`));
+}
+
+export function signal(value: unknown): AbortSignal | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || typeof (value as AbortSignal).aborted !== 'boolean') throw invalid('signal', 'expected an AbortSignal');
+  return value as AbortSignal;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}

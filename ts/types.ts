@@ -1,0 +1,169 @@
+/** Public types of oss-symlink. */
+
+/** An access key pair; with `securityToken` for STS credentials. */
+export interface Credentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  /** When temporary credentials stop working; the client refreshes before then. */
+  expiration?: Date | string | number;
+}
+
+/** Static credentials, or a function that returns (fresh) credentials. */
+export type CredentialsSource = Credentials | (() => Credentials | Promise<Credentials>);
+
+export type Addressing = 'virtual-hosted' | 'path' | 'cname';
+export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write';
+export type StorageClass = 'Standard' | 'IA' | 'Archive';
+
+/** The `fetch` the client uses; `globalThis.fetch` by default. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 3; 1 disables retries. */
+  maxAttempts?: number;
+  /** Backoff base in ms (full jitter: a random delay up to base × 2^(attempt-1)). Default 200. */
+  baseDelayMs?: number;
+  /** Longest backoff in ms. Default 20000. */
+  maxDelayMs?: number;
+}
+
+export interface OssClientOptions {
+  /** Region id, e.g. `cn-hangzhou`. */
+  region: string;
+  bucket: string;
+  credentials: CredentialsSource;
+  /** Default `https://oss-<region>.aliyuncs.com`. */
+  endpoint?: string;
+  /** Default `virtual-hosted`, or `path` for IP addresses and localhost. */
+  addressing?: Addressing;
+  /** Signing product: `oss` (default) or `oss-cloudbox`. */
+  product?: string;
+  fetch?: FetchLike;
+  retry?: RetryOptions;
+  /** Timeout of each HTTP attempt in ms. Default 60000; 0 disables it. */
+  timeoutMs?: number;
+  /** Refresh expiring credentials this long before they expire. Default 300000 (5 minutes). */
+  refreshMarginMs?: number;
+  /** Called after each failed attempt that will be retried. */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  error: Error;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface PutSymlinkOptions extends CallOptions {
+  /** Refuse to replace an existing object (409 FileAlreadyExists). */
+  forbidOverwrite?: boolean;
+  acl?: ObjectAcl;
+  storageClass?: StorageClass;
+  /** User metadata, sent as `x-oss-meta-<name>`; names are letters, digits and `-`. */
+  meta?: Record<string, string>;
+  /** Object tags, sent as `x-oss-tagging`. At most 10. */
+  tagging?: Record<string, string>;
+  /** Other headers, e.g. `content-disposition`. Printable ASCII only. */
+  headers?: Record<string, string>;
+  /** Names of `headers` to include in the signature. */
+  additionalHeaders?: string[];
+}
+
+export interface PutSymlinkResult {
+  status: number;
+  requestId: string;
+  /** The ETag header as OSS sends it (quoted). */
+  etag: string;
+  /** Set when the bucket is versioned. */
+  versionId?: string;
+  /**
+   * True when `forbidOverwrite` met an existing link after a lost answer, and that link already
+   * points to the requested target: an earlier attempt of this call created it.
+   */
+  alreadyExisted?: boolean;
+  /** HTTP attempts made. */
+  attempts: number;
+}
+
+export interface GetSymlinkOptions extends CallOptions {
+  versionId?: string;
+}
+
+export interface GetSymlinkResult {
+  /** The target key, decoded. */
+  target: string;
+  etag: string;
+  lastModified?: Date;
+  versionId?: string;
+  meta: Record<string, string>;
+  requestId: string;
+  attempts: number;
+}
+
+export interface PresignOptions {
+  /** Seconds the URL stays valid, 1..604800. Default 900. */
+  expires?: number;
+}
+
+export interface PresignedRequest {
+  url: string;
+  method: 'PUT' | 'GET';
+  /** Headers that must be sent with the URL, unchanged. */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface ObjectOptions extends CallOptions {
+  headers?: Record<string, string>;
+  additionalHeaders?: string[];
+  versionId?: string;
+}
+
+export interface ObjectResult {
+  status: number;
+  requestId: string;
+  etag: string;
+  versionId?: string;
+  headers: Headers;
+  attempts: number;
+}
+
+export interface GetObjectResult extends ObjectResult {
+  body: Uint8Array;
+  text(): string;
+}
+
+/** Input of the stand-alone signer `signRequest`. */
+export interface SignRequestInput {
+  method: string;
+  region: string;
+  /** `oss` (default) or `oss-cloudbox`. */
+  product?: string;
+  bucket?: string;
+  key?: string;
+  /** Raw (unencoded) query parameters; `''` for a bare name such as `symlink`. */
+  query?: Record<string, string>;
+  /** Headers to send; `x-oss-*`, `content-type` and `content-md5` are always signed. */
+  headers?: Record<string, string>;
+  credentials: Credentials;
+  /** Signing time. Default: now. */
+  date?: Date;
+  additionalHeaders?: string[];
+  /** Sign a presigned URL (query form) valid for this many seconds instead of a header. */
+  presignExpires?: number;
+}
+
+export interface SignedRequest {
+  /** All headers to send, including `x-oss-date`, `x-oss-content-sha256`, `x-oss-security-token` and `authorization` (header form). */
+  headers: Record<string, string>;
+  /** The query parameters to send, in order, with the signature ones for presigned URLs. */
+  query: [string, string][];
+  signature: string;
+  stringToSign: string;
+  canonicalRequest: string;
+}
