@@ -24,7 +24,8 @@ pub fn is_signed_by_default(lower_name: &str) -> bool {
 /// assert_eq!(canonical_uri(None, None), "/");
 /// ```
 pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
-    let mut out = String::with_capacity(8 + bucket.map_or(0, str::len) + key.map_or(0, |k| k.len() * 3));
+    let mut out =
+        String::with_capacity(8 + bucket.map_or(0, str::len) + key.map_or(0, |k| k.len() * 3));
     out.push('/');
     if let Some(bucket) = bucket {
         path_encode_into(&mut out, bucket);
@@ -96,9 +97,8 @@ pub fn canonical_request(
     headers: &str,
     additional: &[String],
 ) -> String {
-    let mut out = String::with_capacity(
-        method.len() + uri.len() + query.len() + headers.len() + 64,
-    );
+    let mut out =
+        String::with_capacity(method.len() + uri.len() + query.len() + headers.len() + 64);
     for part in [method, "\n", uri, "\n", query, "\n", headers, "\n"] {
         out.push_str(part);
     }
@@ -125,19 +125,35 @@ mod tests {
     use super::*;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
     fn query_is_sorted_by_encoded_name() {
-        let q = pairs(&[("param1", "value1"), ("+param1", "value3"), ("|param1", "value4"), ("param2", "")]);
-        assert_eq!(canonical_query(&q), "%2Bparam1=value3&%7Cparam1=value4&param1=value1&param2");
+        let q = pairs(&[
+            ("param1", "value1"),
+            ("+param1", "value3"),
+            ("|param1", "value4"),
+            ("param2", ""),
+        ]);
+        assert_eq!(
+            canonical_query(&q),
+            "%2Bparam1=value3&%7Cparam1=value4&param1=value1&param2"
+        );
     }
 
     #[test]
     fn additional_headers_are_filtered() {
         let h = pairs(&[("abc", "v"), ("zabc", "v"), ("x-oss-a", "v")]);
-        let req = ["ZAbc".to_string(), "abc".to_string(), "x-oss-a".to_string(), "missing".to_string(), "abc".to_string()];
+        let req = [
+            "ZAbc".to_string(),
+            "abc".to_string(),
+            "x-oss-a".to_string(),
+            "missing".to_string(),
+            "abc".to_string(),
+        ];
         assert_eq!(additional_header_names(&h, &req), vec!["abc", "zabc"]);
     }
 }

@@ -53,7 +53,12 @@ impl Request {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
                 field,
-                ["the header ", &lower, " is set by the library or the HTTP stack and cannot be given"].concat(),
+                [
+                    "the header ",
+                    &lower,
+                    " is set by the library or the HTTP stack and cannot be given",
+                ]
+                .concat(),
             ));
         }
         if self.header(&lower).is_some() {
@@ -63,7 +68,8 @@ impl Request {
                 ["the header ", &lower, " is given twice"].concat(),
             ));
         }
-        self.headers.push((lower, value.trim_matches([' ', '\t']).to_string()));
+        self.headers
+            .push((lower, value.trim_matches([' ', '\t']).to_string()));
         Ok(())
     }
 }
@@ -130,7 +136,13 @@ impl Endpoint {
     /// assert!(Endpoint::parse("https://a.example/path").is_err());
     /// ```
     pub fn parse(endpoint: &str) -> Result<Self> {
-        let bad = |why: &str| Error::new(ErrorCode::InvalidEndpoint, "endpoint", ["endpoint ", why].concat());
+        let bad = |why: &str| {
+            Error::new(
+                ErrorCode::InvalidEndpoint,
+                "endpoint",
+                ["endpoint ", why].concat(),
+            )
+        };
         let (scheme, rest) = match endpoint.split_once("://") {
             Some((s, rest)) => (s.to_ascii_lowercase(), rest),
             None => ("https".to_string(), endpoint),
@@ -140,14 +152,21 @@ impl Endpoint {
         }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.contains(['/', '?', '#', '@']) {
-            return Err(bad("must be a scheme and host with an optional port, without a path, query or user"));
+            return Err(bad(
+                "must be a scheme and host with an optional port, without a path, query or user",
+            ));
         }
         let (host, port) = split_port(authority).ok_or_else(|| bad("has an invalid port"))?;
         let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            !v6.is_empty() && v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            !v6.is_empty()
+                && v6
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         } else {
             !host.is_empty()
-                && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         };
         if !host_ok {
             return Err(bad("has an invalid host name"));
@@ -172,7 +191,9 @@ impl Endpoint {
     /// IP addresses and `localhost` cannot carry a bucket as a sub-domain.
     pub fn default_addressing(&self) -> Addressing {
         let h = self.host.as_str();
-        let is_ipv4 = h.split('.').count() == 4 && h.split('.').all(|p| !p.is_empty() && p.parse::<u8>().is_ok());
+        let is_ipv4 = h.split('.').count() == 4
+            && h.split('.')
+                .all(|p| !p.is_empty() && p.parse::<u8>().is_ok());
         if h.starts_with('[') || is_ipv4 || h == "localhost" {
             Addressing::Path
         } else {
@@ -240,19 +261,31 @@ mod tests {
         let mut req = Request::new("PUT", Some("bkt"), Some("a b/c.txt"));
         req.query.push(("symlink".into(), String::new()));
         let oss = Endpoint::for_region("cn-hangzhou").unwrap();
-        assert_eq!(url(&oss, Addressing::VirtualHosted, &req), "https://bkt.oss-cn-hangzhou.aliyuncs.com/a%20b/c.txt?symlink");
+        assert_eq!(
+            url(&oss, Addressing::VirtualHosted, &req),
+            "https://bkt.oss-cn-hangzhou.aliyuncs.com/a%20b/c.txt?symlink"
+        );
         let local = Endpoint::parse("http://127.0.0.1:9000").unwrap();
         assert_eq!(local.default_addressing(), Addressing::Path);
-        assert_eq!(url(&local, Addressing::Path, &req), "http://127.0.0.1:9000/bkt/a%20b/c.txt?symlink");
+        assert_eq!(
+            url(&local, Addressing::Path, &req),
+            "http://127.0.0.1:9000/bkt/a%20b/c.txt?symlink"
+        );
         let cname = Endpoint::parse("https://cdn.example.com").unwrap();
-        assert_eq!(url(&cname, Addressing::Cname, &req), "https://cdn.example.com/a%20b/c.txt?symlink");
+        assert_eq!(
+            url(&cname, Addressing::Cname, &req),
+            "https://cdn.example.com/a%20b/c.txt?symlink"
+        );
     }
 
     #[test]
     fn dot_segments_are_kept_out_of_url_resolution() {
         let req = Request::new("GET", Some("bkt"), Some("a/../b"));
         let local = Endpoint::parse("http://localhost:1").unwrap();
-        assert_eq!(url(&local, Addressing::Path, &req), "http://localhost:1/bkt/a%2F..%2Fb");
+        assert_eq!(
+            url(&local, Addressing::Path, &req),
+            "http://localhost:1/bkt/a%2F..%2Fb"
+        );
     }
 
     #[test]
@@ -264,6 +297,11 @@ mod tests {
         let v6 = Endpoint::parse("http://[::1]:8080").unwrap();
         assert_eq!((v6.host.as_str(), v6.port), ("[::1]", Some(8080)));
         assert_eq!(v6.default_addressing(), Addressing::Path);
-        assert_eq!(Endpoint::parse("oss-cn-hangzhou.aliyuncs.com").unwrap().scheme, "https");
+        assert_eq!(
+            Endpoint::parse("oss-cn-hangzhou.aliyuncs.com")
+                .unwrap()
+                .scheme,
+            "https"
+        );
     }
 }

@@ -47,7 +47,9 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &str) -> Ser
         }
     }
     if err.request_id.is_empty() {
-        err.request_id = header(headers, "x-oss-request-id").unwrap_or_default().to_string();
+        err.request_id = header(headers, "x-oss-request-id")
+            .unwrap_or_default()
+            .to_string();
     }
     if err.ec.is_empty() {
         err.ec = header(headers, "x-oss-ec").unwrap_or_default().to_string();
@@ -55,7 +57,12 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &str) -> Ser
     if err.code.is_empty() {
         err.code = code_for_status(status).to_string();
         if err.message.is_empty() {
-            err.message = ["the server answered HTTP ", &status.to_string(), " without error details"].concat();
+            err.message = [
+                "the server answered HTTP ",
+                &status.to_string(),
+                " without error details",
+            ]
+            .concat();
         }
     }
     err
@@ -153,10 +160,18 @@ pub struct SymlinkInfo {
 /// Reads the answer of GetSymlink. Header names may come in any case.
 pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
     let raw = header(headers, "x-oss-symlink-target").ok_or_else(|| {
-        Error::new(ErrorCode::InvalidResponse, "x-oss-symlink-target", "the answer has no x-oss-symlink-target header")
+        Error::new(
+            ErrorCode::InvalidResponse,
+            "x-oss-symlink-target",
+            "the answer has no x-oss-symlink-target header",
+        )
     })?;
     let target = percent_decode(raw).ok_or_else(|| {
-        Error::new(ErrorCode::InvalidResponse, "x-oss-symlink-target", "the symlink target is not valid URL-encoded UTF-8")
+        Error::new(
+            ErrorCode::InvalidResponse,
+            "x-oss-symlink-target",
+            "the symlink target is not valid URL-encoded UTF-8",
+        )
     })?;
     let meta = headers
         .iter()
@@ -170,10 +185,14 @@ pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
     Ok(SymlinkInfo {
         target,
         etag: header(headers, "etag").unwrap_or_default().to_string(),
-        last_modified: header(headers, "last-modified").unwrap_or_default().to_string(),
+        last_modified: header(headers, "last-modified")
+            .unwrap_or_default()
+            .to_string(),
         version_id: header(headers, "x-oss-version-id").map(str::to_string),
         meta,
-        request_id: header(headers, "x-oss-request-id").unwrap_or_default().to_string(),
+        request_id: header(headers, "x-oss-request-id")
+            .unwrap_or_default()
+            .to_string(),
     })
 }
 
@@ -189,7 +208,9 @@ mod tests {
     use super::*;
 
     fn h(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -205,16 +226,27 @@ mod tests {
 
     #[test]
     fn head_error_from_header() {
-        let xml = "<Error><Code>NoSuchKey</Code><Message>gone</Message><EC>0026-00000001</EC></Error>";
+        let xml =
+            "<Error><Code>NoSuchKey</Code><Message>gone</Message><EC>0026-00000001</EC></Error>";
         let b64 = base64::engine::general_purpose::STANDARD.encode(xml);
-        let e = parse_error(404, &h(&[("X-Oss-Err", &b64), ("x-oss-request-id", "abc")]), "");
-        assert_eq!((e.code.as_str(), e.ec.as_str(), e.request_id.as_str()), ("NoSuchKey", "0026-00000001", "abc"));
+        let e = parse_error(
+            404,
+            &h(&[("X-Oss-Err", &b64), ("x-oss-request-id", "abc")]),
+            "",
+        );
+        assert_eq!(
+            (e.code.as_str(), e.ec.as_str(), e.request_id.as_str()),
+            ("NoSuchKey", "0026-00000001", "abc")
+        );
     }
 
     #[test]
     fn garbage_falls_back_to_status() {
         let e = parse_error(503, &h(&[("x-oss-ec", "0001")]), "<html>oops");
-        assert_eq!((e.code.as_str(), e.ec.as_str()), ("ServiceUnavailable", "0001"));
+        assert_eq!(
+            (e.code.as_str(), e.ec.as_str()),
+            ("ServiceUnavailable", "0001")
+        );
         let e = parse_error(500, &[], "<Error><Code>Internal");
         assert_eq!(e.code, "InternalError");
     }

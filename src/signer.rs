@@ -92,7 +92,13 @@ pub fn sign_headers(req: &mut Request, params: &SigningParams) -> Result<Signatu
     let scope = scope(&day, params.region, params.product);
     let signed = sign(req, params, &day, &stamp, &scope);
     let mut auth = String::with_capacity(200);
-    for part in [ALGORITHM, " Credential=", &params.credentials.access_key_id, "/", &scope] {
+    for part in [
+        ALGORITHM,
+        " Credential=",
+        &params.credentials.access_key_id,
+        "/",
+        &scope,
+    ] {
         auth.push_str(part);
     }
     if !signed.additional_headers.is_empty() {
@@ -109,7 +115,11 @@ pub fn sign_headers(req: &mut Request, params: &SigningParams) -> Result<Signatu
 /// `x-oss-expires`, `x-oss-credential`, `x-oss-security-token` (STS),
 /// `x-oss-additional-headers` and finally the unsigned `x-oss-signature` to `req.query`.
 /// The `x-oss-*` headers of `req` are signed too: whoever uses the URL must send them unchanged.
-pub fn presign(req: &mut Request, params: &SigningParams, expires_seconds: u32) -> Result<Signature> {
+pub fn presign(
+    req: &mut Request,
+    params: &SigningParams,
+    expires_seconds: u32,
+) -> Result<Signature> {
     check_params(params)?;
     if !(1..=MAX_PRESIGN_EXPIRES).contains(&expires_seconds) {
         return Err(Error::new(
@@ -136,7 +146,8 @@ pub fn presign(req: &mut Request, params: &SigningParams, expires_seconds: u32) 
         q.push(("x-oss-additional-headers".into(), additional.join(";")));
     }
     let signed = sign(req, params, &day, &stamp, &scope);
-    req.query.push(("x-oss-signature".into(), signed.signature.clone()));
+    req.query
+        .push(("x-oss-signature".into(), signed.signature.clone()));
     Ok(signed)
 }
 
@@ -150,7 +161,11 @@ fn check_params(params: &SigningParams) -> Result<()> {
     validate::region(params.region)?;
     validate::product(params.product)?;
     if !(MIN_UNIX_SECONDS..=MAX_UNIX_SECONDS).contains(&params.unix_seconds) {
-        return Err(Error::new(ErrorCode::InvalidDate, "date", "the signing time must be within years 0 to 9999"));
+        return Err(Error::new(
+            ErrorCode::InvalidDate,
+            "date",
+            "the signing time must be within years 0 to 9999",
+        ));
     }
     Ok(())
 }
@@ -173,7 +188,12 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
         string_to_sign.push_str(part);
     }
     string_to_sign.push_str(&hex(&Sha256::digest(canonical.as_bytes())));
-    let mut mac = signing_mac(&params.credentials.access_key_secret, day, params.region, params.product);
+    let mut mac = signing_mac(
+        &params.credentials.access_key_secret,
+        day,
+        params.region,
+        params.product,
+    );
     mac.update(string_to_sign.as_bytes());
     let signature = hex(&mac.finalize().into_bytes());
     Signature {
@@ -226,9 +246,9 @@ const KEY_CACHE_SIZE: usize = 4;
 fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> HmacSha256 {
     KEY_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let hit = cache
-            .iter()
-            .position(|c| c.secret == secret && c.day == day && c.region == region && c.product == product);
+        let hit = cache.iter().position(|c| {
+            c.secret == secret && c.day == day && c.region == region && c.product == product
+        });
         let index = match hit {
             Some(i) => i,
             None => {

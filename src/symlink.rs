@@ -93,7 +93,8 @@ fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
             ));
         }
         total += name.len() + value.len();
-        req.headers.push((header, value.trim_matches([' ', '\t']).to_string()));
+        req.headers
+            .push((header, value.trim_matches([' ', '\t']).to_string()));
     }
     validate::meta_total(total)
 }
@@ -122,7 +123,9 @@ mod tests {
     use super::*;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -147,19 +150,44 @@ mod tests {
 
     #[test]
     fn owned_and_duplicate_headers_are_refused() {
-        for h in [("x-oss-symlink-target", "x"), ("Authorization", "x"), ("Host", "x")] {
-            let opts = PutSymlinkOptions { headers: pairs(&[h]), ..Default::default() };
-            assert_eq!(put_symlink("a", "b", &opts).unwrap_err().code, ErrorCode::ConflictingHeader);
+        for h in [
+            ("x-oss-symlink-target", "x"),
+            ("Authorization", "x"),
+            ("Host", "x"),
+        ] {
+            let opts = PutSymlinkOptions {
+                headers: pairs(&[h]),
+                ..Default::default()
+            };
+            assert_eq!(
+                put_symlink("a", "b", &opts).unwrap_err().code,
+                ErrorCode::ConflictingHeader
+            );
         }
-        let opts = PutSymlinkOptions { meta: pairs(&[("a", "1"), ("A", "2")]), ..Default::default() };
-        assert_eq!(put_symlink("a", "b", &opts).unwrap_err().code, ErrorCode::ConflictingHeader);
+        let opts = PutSymlinkOptions {
+            meta: pairs(&[("a", "1"), ("A", "2")]),
+            ..Default::default()
+        };
+        assert_eq!(
+            put_symlink("a", "b", &opts).unwrap_err().code,
+            ErrorCode::ConflictingHeader
+        );
     }
 
     #[test]
     fn meta_limit_counts_names_and_values() {
-        let ok = PutSymlinkOptions { meta: pairs(&[("k", &"v".repeat(8191))]), ..Default::default() };
+        let ok = PutSymlinkOptions {
+            meta: pairs(&[("k", &"v".repeat(8191))]),
+            ..Default::default()
+        };
         assert!(put_symlink("a", "b", &ok).is_ok());
-        let big = PutSymlinkOptions { meta: pairs(&[("k", &"v".repeat(8192))]), ..Default::default() };
-        assert_eq!(put_symlink("a", "b", &big).unwrap_err().code, ErrorCode::MetadataTooLarge);
+        let big = PutSymlinkOptions {
+            meta: pairs(&[("k", &"v".repeat(8192))]),
+            ..Default::default()
+        };
+        assert_eq!(
+            put_symlink("a", "b", &big).unwrap_err().code,
+            ErrorCode::MetadataTooLarge
+        );
     }
 }

@@ -49,14 +49,14 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
         "object key"
     };
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(Error::new(code, field, format_len(what, key.len())));
+    }
+    if key.starts_with('/') || key.starts_with('\\') {
         return Err(Error::new(
             code,
             field,
-            format_len(what, key.len()),
+            [what, " must not start with '/' or '\\'"].concat(),
         ));
-    }
-    if key.starts_with('/') || key.starts_with('\\') {
-        return Err(Error::new(code, field, [what, " must not start with '/' or '\\'"].concat()));
     }
     if let Some(c) = key.chars().find(|c| c.is_control()) {
         return Err(Error::new(
@@ -69,7 +69,13 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
 }
 
 fn format_len(what: &str, len: usize) -> String {
-    [what, " must be 1 to 1023 bytes of UTF-8, got ", &len.to_string(), " bytes"].concat()
+    [
+        what,
+        " must be 1 to 1023 bytes of UTF-8, got ",
+        &len.to_string(),
+        " bytes",
+    ]
+    .concat()
 }
 
 /// `U+000A`-style name for a character, safe to show in any message.
@@ -114,7 +120,11 @@ fn simple_label(value: &str, field: &str, code: ErrorCode) -> Result<()> {
         Err(Error::new(
             code,
             field,
-            [field, " must be 1 to 64 characters of lower-case letters, digits and '-'"].concat(),
+            [
+                field,
+                " must be 1 to 64 characters of lower-case letters, digits and '-'",
+            ]
+            .concat(),
         ))
     }
 }
@@ -135,7 +145,10 @@ pub fn header_name(name: &str, field: &str) -> Result<()> {
 /// Header values: printable ASCII, space and tab only. This keeps CR, LF and NUL out of every
 /// header, and non-ASCII text too, which `fetch` would send as Latin-1 and break the signature.
 pub fn header_value(value: &str, field: &str) -> Result<()> {
-    if let Some(c) = value.chars().find(|c| !(*c == '\t' || (' '..='~').contains(c))) {
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(*c == '\t' || (' '..='~').contains(c)))
+    {
         let hint = if c.is_control() {
             " (control characters such as CR and LF are never allowed in headers)"
         } else {
@@ -233,7 +246,12 @@ pub fn acl(value: &str) -> Result<()> {
 }
 
 pub fn storage_class(value: &str) -> Result<()> {
-    one_of(value, &STORAGE_CLASSES, "storageClass", ErrorCode::InvalidStorageClass)
+    one_of(
+        value,
+        &STORAGE_CLASSES,
+        "storageClass",
+        ErrorCode::InvalidStorageClass,
+    )
 }
 
 fn one_of(value: &str, allowed: &[&str], field: &str, code: ErrorCode) -> Result<()> {
@@ -275,8 +293,21 @@ mod tests {
         for ok in ["abc", "a-b", "0bucket9", &"a".repeat(63)] {
             assert!(bucket_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "-abc", "abc-", "aBc", "a_b", "a.b", &"a".repeat(64), ""] {
-            assert_eq!(bucket_name(bad).unwrap_err().code, ErrorCode::InvalidBucketName, "{bad}");
+        for bad in [
+            "ab",
+            "-abc",
+            "abc-",
+            "aBc",
+            "a_b",
+            "a.b",
+            &"a".repeat(64),
+            "",
+        ] {
+            assert_eq!(
+                bucket_name(bad).unwrap_err().code,
+                ErrorCode::InvalidBucketName,
+                "{bad}"
+            );
         }
     }
 
@@ -297,7 +328,10 @@ mod tests {
     fn header_values() {
         assert!(header_value("attachment; filename=\"a.txt\"\t", "h").is_ok());
         for bad in ["a\rb", "a\nb", "a\0b", "中", "\u{7f}"] {
-            assert_eq!(header_value(bad, "h").unwrap_err().code, ErrorCode::InvalidHeaderValue);
+            assert_eq!(
+                header_value(bad, "h").unwrap_err().code,
+                ErrorCode::InvalidHeaderValue
+            );
         }
     }
 

@@ -123,13 +123,21 @@ fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, JsValue> {
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     serde_wasm_bindgen::to_value(value).map_err(|_| {
-        to_js_error(&Error::new(ErrorCode::InvalidInput, "", "the result could not be converted"))
+        to_js_error(&Error::new(
+            ErrorCode::InvalidInput,
+            "",
+            "the result could not be converted",
+        ))
     })
 }
 
 fn unix_seconds(ms: f64) -> Result<i64, Error> {
     if !ms.is_finite() {
-        return Err(Error::new(ErrorCode::InvalidDate, "date", "the signing time is not a valid date"));
+        return Err(Error::new(
+            ErrorCode::InvalidDate,
+            "date",
+            "the signing time is not a valid date",
+        ));
     }
     // Saturating float-to-int conversion; the signer checks the range.
     Ok((ms / 1000.0).floor() as i64)
@@ -146,7 +154,10 @@ fn client_config(c: ClientInput) -> Result<ClientConfig, Error> {
     };
     Ok(ClientConfig {
         region: c.region,
-        product: c.product.filter(|p| !p.is_empty()).unwrap_or_else(|| "oss".into()),
+        product: c
+            .product
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "oss".into()),
         endpoint,
         addressing,
         bucket: c.bucket,
@@ -157,7 +168,10 @@ fn client_config(c: ClientInput) -> Result<ClientConfig, Error> {
 fn expires(value: Option<f64>) -> Result<Option<u32>, Error> {
     match value {
         None => Ok(None),
-        Some(v) if v.fract() == 0.0 && (1.0..=f64::from(crate::signer::MAX_PRESIGN_EXPIRES)).contains(&v) => {
+        Some(v)
+            if v.fract() == 0.0
+                && (1.0..=f64::from(crate::signer::MAX_PRESIGN_EXPIRES)).contains(&v) =>
+        {
             Ok(Some(v as u32))
         }
         Some(_) => Err(Error::new(
@@ -194,7 +208,13 @@ fn prepare_operation(input: OperationInput) -> Result<PreparedOutput, Error> {
         "getObject" => object_request("GET", &input.key, version, &input.headers)?,
         "headObject" => object_request("HEAD", &input.key, version, &input.headers)?,
         "deleteObject" => object_request("DELETE", &input.key, version, &input.headers)?,
-        _ => return Err(Error::new(ErrorCode::InvalidInput, "op", "unknown operation")),
+        _ => {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                "op",
+                "unknown operation",
+            ))
+        }
     };
     let (http, signature) = prepare(&config, req, time, &input.additional_headers, mode)?;
     let debug = input.debug;
@@ -254,7 +274,11 @@ fn sign_generic(input: SignInput) -> Result<SignOutput, Error> {
     let time = unix_seconds(input.time)?;
     let method = input.method.to_ascii_uppercase();
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(Error::new(ErrorCode::InvalidMethod, "method", "method must be an HTTP method name"));
+        return Err(Error::new(
+            ErrorCode::InvalidMethod,
+            "method",
+            "method must be an HTTP method name",
+        ));
     }
     if let Some(bucket) = input.bucket.as_deref().filter(|b| !b.is_empty()) {
         crate::validate::bucket_name(bucket)?;
@@ -269,7 +293,10 @@ fn sign_generic(input: SignInput) -> Result<SignOutput, Error> {
         req.add_caller_header(name, value, &[])?;
     }
     let credentials: Credentials = input.credentials.into();
-    let product = input.product.filter(|p| !p.is_empty()).unwrap_or_else(|| "oss".into());
+    let product = input
+        .product
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "oss".into());
     let params = SigningParams {
         credentials: &credentials,
         region: &input.region,
@@ -314,7 +341,11 @@ struct ServiceErrorOutput {
 
 /// Reads an OSS error answer (XML body, or `x-oss-err` for HEAD).
 #[wasm_bindgen(js_name = parseErrorResponse)]
-pub fn parse_error_response_js(status: u16, headers: JsValue, body: &str) -> Result<JsValue, JsValue> {
+pub fn parse_error_response_js(
+    status: u16,
+    headers: JsValue,
+    body: &str,
+) -> Result<JsValue, JsValue> {
     let headers: Pairs = from_js(headers)?;
     let e = parse_error(status, &headers, body);
     to_js(&ServiceErrorOutput {

@@ -8,9 +8,14 @@ use oss_symlink::signer::{presign, sign_headers, Credentials, SigningParams};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/oss-v4-signature.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e} (../shared must sit beside the repo)", path.display()));
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/oss-v4-signature.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e} (../shared must sit beside the repo)",
+            path.display()
+        )
+    });
     let doc: Value = serde_json::from_str(&text).expect("vectors are JSON");
     doc["cases"].as_array().expect("cases").clone()
 }
@@ -23,7 +28,12 @@ fn pairs(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .map(|a| {
             a.iter()
-                .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap().to_string(),
+                        p[1].as_str().unwrap().to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -32,14 +42,23 @@ fn pairs(v: &Value) -> Vec<(String, String)> {
 #[test]
 fn all_shared_vectors_match_the_official_signer() {
     let cases = vectors();
-    assert!(cases.len() >= 60, "expected the full vector set, found {}", cases.len());
+    assert!(
+        cases.len() >= 60,
+        "expected the full vector set, found {}",
+        cases.len()
+    );
     let (mut header_cases, mut presign_cases) = (0, 0);
     for case in &cases {
         let name = s(case, "name").unwrap();
-        let mut req = Request::new(s(case, "method").unwrap(), s(case, "bucket"), s(case, "key"));
+        let mut req = Request::new(
+            s(case, "method").unwrap(),
+            s(case, "bucket"),
+            s(case, "key"),
+        );
         req.query = pairs(&case["query"]);
         for (k, v) in pairs(&case["headers"]) {
-            req.add_caller_header(&k, &v, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+            req.add_caller_header(&k, &v, &[])
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
         let creds = Credentials {
             access_key_id: s(case, "accessKeyId").unwrap().into(),
@@ -62,19 +81,55 @@ fn all_shared_vectors_match_the_official_signer() {
         let expected = &case["expected"];
         if let Some(expires) = case.get("presignExpires").and_then(Value::as_u64) {
             let signed = presign(&mut req, &params, expires as u32).unwrap();
-            assert_eq!(signed.string_to_sign, s(expected, "stringToSign").unwrap(), "{name}: string to sign");
-            assert_eq!(signed.signature, s(expected, "signature").unwrap(), "{name}: signature");
+            assert_eq!(
+                signed.string_to_sign,
+                s(expected, "stringToSign").unwrap(),
+                "{name}: string to sign"
+            );
+            assert_eq!(
+                signed.signature,
+                s(expected, "signature").unwrap(),
+                "{name}: signature"
+            );
             let endpoint = Endpoint::for_region(region).unwrap();
-            assert_eq!(url(&endpoint, Addressing::VirtualHosted, &req), s(expected, "url").unwrap(), "{name}: url");
+            assert_eq!(
+                url(&endpoint, Addressing::VirtualHosted, &req),
+                s(expected, "url").unwrap(),
+                "{name}: url"
+            );
             presign_cases += 1;
         } else {
             let signed = sign_headers(&mut req, &params).unwrap();
-            assert_eq!(signed.string_to_sign, s(expected, "stringToSign").unwrap(), "{name}: string to sign");
-            assert_eq!(signed.signature, s(expected, "signature").unwrap(), "{name}: signature");
-            assert_eq!(req.header("authorization"), s(expected, "authorization"), "{name}: authorization");
-            assert_eq!(req.header("x-oss-date"), s(expected, "x-oss-date"), "{name}: x-oss-date");
-            assert_eq!(req.header("x-oss-content-sha256"), Some("UNSIGNED-PAYLOAD"), "{name}");
-            assert_eq!(req.header("x-oss-security-token"), s(case, "securityToken"), "{name}: token");
+            assert_eq!(
+                signed.string_to_sign,
+                s(expected, "stringToSign").unwrap(),
+                "{name}: string to sign"
+            );
+            assert_eq!(
+                signed.signature,
+                s(expected, "signature").unwrap(),
+                "{name}: signature"
+            );
+            assert_eq!(
+                req.header("authorization"),
+                s(expected, "authorization"),
+                "{name}: authorization"
+            );
+            assert_eq!(
+                req.header("x-oss-date"),
+                s(expected, "x-oss-date"),
+                "{name}: x-oss-date"
+            );
+            assert_eq!(
+                req.header("x-oss-content-sha256"),
+                Some("UNSIGNED-PAYLOAD"),
+                "{name}"
+            );
+            assert_eq!(
+                req.header("x-oss-security-token"),
+                s(case, "securityToken"),
+                "{name}: token"
+            );
             header_cases += 1;
         }
     }
@@ -87,16 +142,36 @@ fn a_changed_input_changes_the_signature() {
     let base = || {
         let mut r = Request::new("PUT", Some("bucket"), Some("a.txt"));
         r.query.push(("symlink".into(), String::new()));
-        r.headers.push(("x-oss-symlink-target".into(), "b.txt".into()));
+        r.headers
+            .push(("x-oss-symlink-target".into(), "b.txt".into()));
         r
     };
-    let creds = Credentials { access_key_id: "ak".into(), access_key_secret: "sk".into(), security_token: None };
-    let params = SigningParams { credentials: &creds, region: "cn-hangzhou", product: "oss", unix_seconds: 1702743657, additional_headers: &[] };
+    let creds = Credentials {
+        access_key_id: "ak".into(),
+        access_key_secret: "sk".into(),
+        security_token: None,
+    };
+    let params = SigningParams {
+        credentials: &creds,
+        region: "cn-hangzhou",
+        product: "oss",
+        unix_seconds: 1702743657,
+        additional_headers: &[],
+    };
     let reference = sign_headers(&mut base(), &params).unwrap().signature;
     let mut other_target = base();
     other_target.headers[0].1 = "c.txt".into();
-    assert_ne!(sign_headers(&mut other_target, &params).unwrap().signature, reference);
-    let other_secret = Credentials { access_key_secret: "sk2".into(), ..creds.clone() };
-    let p2 = SigningParams { credentials: &other_secret, ..params };
+    assert_ne!(
+        sign_headers(&mut other_target, &params).unwrap().signature,
+        reference
+    );
+    let other_secret = Credentials {
+        access_key_secret: "sk2".into(),
+        ..creds.clone()
+    };
+    let p2 = SigningParams {
+        credentials: &other_secret,
+        ..params
+    };
     assert_ne!(sign_headers(&mut base(), &p2).unwrap().signature, reference);
 }
