@@ -44,7 +44,7 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
         .iter()
         .map(|(k, v)| (uri_encode(k), uri_encode(v)))
         .collect();
-    pairs.sort_unstable();
+    sort_small(&mut pairs);
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -60,14 +60,17 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
 }
 
 /// The additional headers that take part in the signature: lower-cased, de-duplicated and
-/// sorted; names signed anyway and names absent from the request are dropped.
+/// sorted; names signed anyway and names absent from the request (or empty there) are dropped,
+/// as the official SDKs do.
 pub fn additional_header_names(headers: &[(String, String)], requested: &[String]) -> Vec<String> {
     let mut names: Vec<String> = requested
         .iter()
-        .map(|n| n.trim().to_ascii_lowercase())
-        .filter(|n| !is_signed_by_default(n) && headers.iter().any(|(h, _)| h == n))
+        .map(|n| n.to_ascii_lowercase())
+        .filter(|n| {
+            !is_signed_by_default(n) && headers.iter().any(|(h, v)| h == n && !v.is_empty())
+        })
         .collect();
-    names.sort_unstable();
+    sort_small(&mut names);
     names.dedup();
     names
 }
@@ -78,7 +81,7 @@ pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) ->
         .iter()
         .filter(|(name, _)| is_signed_by_default(name) || additional.iter().any(|a| a == name))
         .collect();
-    signed.sort_unstable();
+    sort_small(&mut signed);
     let mut out = String::new();
     for (name, value) in signed {
         out.push_str(name);
@@ -87,6 +90,18 @@ pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) ->
         out.push('\n');
     }
     out
+}
+
+/// Insertion sort: these lists hold a handful of items, and the standard library's sort would
+/// add kilobytes of WebAssembly for each type it is used with.
+fn sort_small<T: Ord>(items: &mut [T]) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && items[j - 1] > items[j] {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// Joins the parts into the canonical request.

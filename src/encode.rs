@@ -19,7 +19,7 @@ const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 /// assert_eq!(oss_symlink::encode::uri_encode("a b/c+"), "a%20b%2Fc%2B");
 /// ```
 pub fn uri_encode(s: &str) -> String {
-    utf8_percent_encode(s, UNRESERVED).to_string()
+    utf8_percent_encode(s, UNRESERVED).collect()
 }
 
 /// Encodes like [`uri_encode`] but keeps `/`, as for object keys and symlink targets.
@@ -28,7 +28,7 @@ pub fn uri_encode(s: &str) -> String {
 /// assert_eq!(oss_symlink::encode::path_encode("photos/原图 1.jpg"), "photos/%E5%8E%9F%E5%9B%BE%201.jpg");
 /// ```
 pub fn path_encode(s: &str) -> String {
-    utf8_percent_encode(s, PATH).to_string()
+    utf8_percent_encode(s, PATH).collect()
 }
 
 /// Appends the encoding of `s` to `out`, without an intermediate string.

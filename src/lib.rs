@@ -26,6 +26,7 @@ pub mod request;
 pub mod response;
 pub mod signer;
 pub mod symlink;
+pub mod text;
 pub mod time;
 pub mod validate;
 

@@ -230,7 +230,7 @@ pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String
     out.push_str(&endpoint.host);
     if let Some(port) = endpoint.port {
         out.push(':');
-        out.push_str(&port.to_string());
+        out.push_str(&crate::text::decimal(u64::from(port)));
     }
     out.push('/');
     if let (Addressing::Path, Some(bucket)) = (addressing, &req.bucket) {

@@ -59,7 +59,7 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &str) -> Ser
         if err.message.is_empty() {
             err.message = [
                 "the server answered HTTP ",
-                &status.to_string(),
+                &crate::text::decimal(u64::from(status)),
                 " without error details",
             ]
             .concat();
@@ -112,7 +112,10 @@ fn read_error_xml(body: &str, err: &mut ServiceError) {
                     Ok(Some(c)) => Some(c.to_string()),
                     _ => quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string),
                 };
-                push_limited(&mut text, resolved.as_deref().unwrap_or(""));
+                match resolved {
+                    Some(r) => push_limited(&mut text, &r),
+                    None => push_limited(&mut text, &["&", &r, ";"].concat()),
+                }
             }
             Ok(Event::End(_)) => {
                 if path.len() == 2 && path[0] == "Error" {
@@ -237,6 +240,15 @@ mod tests {
         assert_eq!(
             (e.code.as_str(), e.ec.as_str(), e.request_id.as_str()),
             ("NoSuchKey", "0026-00000001", "abc")
+        );
+    }
+
+    #[test]
+    fn entities_and_cdata() {
+        let body = "<Error><Code>X</Code><Message>a &lt;b&gt; &#x4E2D;&#25991; &unknown; <![CDATA[<raw>]]></Message></Error>";
+        assert_eq!(
+            parse_error(400, &[], body).message,
+            "a <b> 中文 &unknown; <raw>"
         );
     }
 

@@ -137,7 +137,10 @@ pub fn presign(
     let q = &mut req.query;
     q.push(("x-oss-signature-version".into(), ALGORITHM.into()));
     q.push(("x-oss-date".into(), stamp.clone()));
-    q.push(("x-oss-expires".into(), expires_seconds.to_string()));
+    q.push((
+        "x-oss-expires".into(),
+        crate::text::decimal(u64::from(expires_seconds)),
+    ));
     q.push(("x-oss-credential".into(), credential));
     if let Some(token) = &params.credentials.security_token {
         q.push(("x-oss-security-token".into(), token.clone()));

@@ -45,7 +45,10 @@ pub fn put_symlink(key: &str, target: &str, opts: &PutSymlinkOptions) -> Result<
     req.query.push(("symlink".into(), String::new()));
     req.set_header("x-oss-symlink-target", path_encode(target));
     if let Some(forbid) = opts.forbid_overwrite {
-        req.set_header("x-oss-forbid-overwrite", forbid.to_string());
+        req.set_header(
+            "x-oss-forbid-overwrite",
+            (if forbid { "true" } else { "false" }).to_string(),
+        );
     }
     if let Some(acl) = &opts.acl {
         validate::acl(acl)?;

@@ -2,6 +2,7 @@
 //! about, so a caller can tell the user exactly what to fix.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::text::{char_name, decimal};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -62,7 +63,7 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
         return Err(Error::new(
             code,
             field,
-            [what, " contains the control character ", &escape_char(c)].concat(),
+            [what, " contains the control character ", &char_name(c)].concat(),
         ));
     }
     Ok(())
@@ -72,30 +73,10 @@ fn format_len(what: &str, len: usize) -> String {
     [
         what,
         " must be 1 to 1023 bytes of UTF-8, got ",
-        &len.to_string(),
+        &decimal(len as u64),
         " bytes",
     ]
     .concat()
-}
-
-/// `U+000A`-style name for a character, safe to show in any message.
-fn escape_char(c: char) -> String {
-    let hex = format_hex(c as u32);
-    ["U+", &"0000"[hex.len().min(4)..], &hex].concat()
-}
-
-fn format_hex(mut n: u32) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = Vec::with_capacity(8);
-    loop {
-        out.push(DIGITS[(n & 0xF) as usize]);
-        n >>= 4;
-        if n == 0 {
-            break;
-        }
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Region ids such as `cn-hangzhou` or `cb-123`: lower-case letters, digits and `-`.
@@ -157,7 +138,7 @@ pub fn header_value(value: &str, field: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidHeaderValue,
             field,
-            [field, " contains the character ", &escape_char(c), hint].concat(),
+            [field, " contains the character ", &char_name(c), hint].concat(),
         ));
     }
     Ok(())
@@ -183,7 +164,7 @@ pub fn meta_total(total: usize) -> Result<()> {
             "meta",
             [
                 "user metadata names and values add up to ",
-                &total.to_string(),
+                &decimal(total as u64),
                 " bytes; at most 8192 are allowed",
             ]
             .concat(),
@@ -198,7 +179,11 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidTagging,
             "tagging",
-            ["at most 10 tags are allowed, got ", &tags.len().to_string()].concat(),
+            [
+                "at most 10 tags are allowed, got ",
+                &decimal(tags.len() as u64),
+            ]
+            .concat(),
         ));
     }
     for (key, value) in tags {
@@ -337,8 +322,8 @@ mod tests {
 
     #[test]
     fn escape_names() {
-        assert_eq!(escape_char('\n'), "U+000A");
-        assert_eq!(escape_char('\u{1F600}'), "U+1F600");
+        assert_eq!(char_name('\n'), "U+000A");
+        assert_eq!(char_name('\u{1F600}'), "U+1F600");
     }
 
     #[test]

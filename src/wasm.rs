@@ -1,8 +1,9 @@
-//! WebAssembly exports. Plain JS objects cross the boundary in both directions
-//! (serde-wasm-bindgen); every failure comes back as a thrown `{ code, field, message }` object,
-//! never a panic. The TypeScript layer checks types and UTF-16 well-formedness before calling.
+//! WebAssembly exports. Plain JS objects cross the boundary in both directions, read and built
+//! with `js-sys` (serde would triple the module's size); every failure comes back as a thrown
+//! `{ code, field, message }` object, never a panic. The TypeScript layer checks types and UTF-16
+//! well-formedness before calling, and this layer checks them again.
 
-use serde::{Deserialize, Serialize};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
@@ -10,168 +11,131 @@ use crate::object::object_request;
 use crate::prepare::{prepare, ClientConfig, SignMode};
 use crate::request::{Addressing, Endpoint, Request};
 use crate::response::{parse_error, parse_get_symlink};
-use crate::signer::{presign, sign_headers, Credentials, SigningParams};
+use crate::signer::{presign, sign_headers, Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 
 type Pairs = Vec<(String, String)>;
+type JsResult<T> = Result<T, JsValue>;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CredentialsInput {
-    access_key_id: String,
-    access_key_secret: String,
-    #[serde(default)]
-    security_token: Option<String>,
+// ---- reading plain objects ----------------------------------------------------------------
+
+fn field(obj: &JsValue, name: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
-impl From<CredentialsInput> for Credentials {
-    fn from(c: CredentialsInput) -> Self {
-        Credentials {
-            access_key_id: c.access_key_id,
-            access_key_secret: c.access_key_secret,
-            security_token: c.security_token.filter(|t| !t.is_empty()),
+fn type_error(name: &str, expected: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        name,
+        [name, " must be ", expected].concat(),
+    )
+}
+
+fn opt_string(obj: &JsValue, name: &str) -> Result<Option<String>, Error> {
+    let v = field(obj, name);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| type_error(name, "a string"))
+}
+
+fn string(obj: &JsValue, name: &str) -> Result<String, Error> {
+    opt_string(obj, name)?.ok_or_else(|| type_error(name, "a string"))
+}
+
+fn opt_f64(obj: &JsValue, name: &str) -> Result<Option<f64>, Error> {
+    let v = field(obj, name);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_f64()
+        .map(Some)
+        .ok_or_else(|| type_error(name, "a number"))
+}
+
+fn opt_bool(obj: &JsValue, name: &str) -> Result<Option<bool>, Error> {
+    let v = field(obj, name);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| type_error(name, "true or false"))
+}
+
+/// `[name, value][]`.
+fn pairs(value: &JsValue, name: &str) -> Result<Pairs, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let expected = "an array of [name, value] string pairs";
+    let array = value
+        .dyn_ref::<Array>()
+        .ok_or_else(|| type_error(name, expected))?;
+    let mut out = Vec::with_capacity(array.length() as usize);
+    for item in array.iter() {
+        let pair = item
+            .dyn_ref::<Array>()
+            .ok_or_else(|| type_error(name, expected))?;
+        let (k, v) = (pair.get(0).as_string(), pair.get(1).as_string());
+        match (k, v) {
+            (Some(k), Some(v)) if pair.length() == 2 => out.push((k, v)),
+            _ => return Err(type_error(name, expected)),
         }
     }
+    Ok(out)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ClientInput {
-    region: String,
-    #[serde(default)]
-    product: Option<String>,
-    #[serde(default)]
-    endpoint: Option<String>,
-    #[serde(default)]
-    addressing: Option<String>,
-    bucket: String,
-    credentials: CredentialsInput,
+fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let array = value
+        .dyn_ref::<Array>()
+        .ok_or_else(|| type_error(name, "an array of strings"))?;
+    array
+        .iter()
+        .map(|v| {
+            v.as_string()
+                .ok_or_else(|| type_error(name, "an array of strings"))
+        })
+        .collect()
 }
 
-/// One operation of a client, as `OssClient` sends it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OperationInput {
-    client: ClientInput,
-    /// `putSymlink`, `getSymlink`, `putObject`, `getObject`, `headObject`, `deleteObject`.
-    op: String,
-    key: String,
-    #[serde(default)]
-    target: String,
-    #[serde(default)]
-    version_id: Option<String>,
-    #[serde(default)]
-    forbid_overwrite: Option<bool>,
-    #[serde(default)]
-    acl: Option<String>,
-    #[serde(default)]
-    storage_class: Option<String>,
-    #[serde(default)]
-    meta: Pairs,
-    #[serde(default)]
-    tagging: Pairs,
-    #[serde(default)]
-    headers: Pairs,
-    #[serde(default)]
-    additional_headers: Vec<String>,
-    /// Milliseconds since the Unix epoch (the caller's clock, corrected for skew).
-    time: f64,
-    /// Presign instead of signing headers, for this many seconds.
-    #[serde(default)]
-    presign_expires: Option<f64>,
-    #[serde(default)]
-    debug: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PreparedOutput {
-    method: String,
-    url: String,
-    headers: Pairs,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    canonical_request: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    string_to_sign: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ErrorOutput<'a> {
-    code: &'a str,
-    field: &'a str,
-    message: &'a str,
-}
-
-fn to_js_error(e: &Error) -> JsValue {
-    let out = ErrorOutput {
-        code: e.code.as_str(),
-        field: &e.field,
-        message: &e.message,
-    };
-    serde_wasm_bindgen::to_value(&out).unwrap_or_else(|_| JsValue::from_str(e.code.as_str()))
-}
-
-fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
-        to_js_error(&Error::new(
-            ErrorCode::InvalidInput,
-            "",
-            ["invalid input: ", &e.to_string()].concat(),
-        ))
-    })
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    serde_wasm_bindgen::to_value(value).map_err(|_| {
-        to_js_error(&Error::new(
-            ErrorCode::InvalidInput,
-            "",
-            "the result could not be converted",
-        ))
-    })
-}
-
-fn unix_seconds(ms: f64) -> Result<i64, Error> {
-    if !ms.is_finite() {
+fn credentials(obj: &JsValue) -> Result<Credentials, Error> {
+    let c = field(obj, "credentials");
+    if !c.is_object() {
         return Err(Error::new(
+            ErrorCode::InvalidCredentials,
+            "credentials",
+            "credentials must be an object",
+        ));
+    }
+    Ok(Credentials {
+        access_key_id: string(&c, "accessKeyId")?,
+        access_key_secret: string(&c, "accessKeySecret")?,
+        security_token: opt_string(&c, "securityToken")?.filter(|t| !t.is_empty()),
+    })
+}
+
+/// Milliseconds since the epoch → whole seconds; the signer checks the range.
+fn unix_seconds(obj: &JsValue) -> Result<i64, Error> {
+    match opt_f64(obj, "time")? {
+        Some(ms) if ms.is_finite() => Ok((ms / 1000.0).floor() as i64),
+        _ => Err(Error::new(
             ErrorCode::InvalidDate,
             "date",
             "the signing time is not a valid date",
-        ));
+        )),
     }
-    // Saturating float-to-int conversion; the signer checks the range.
-    Ok((ms / 1000.0).floor() as i64)
 }
 
-fn client_config(c: ClientInput) -> Result<ClientConfig, Error> {
-    let endpoint = match &c.endpoint {
-        Some(e) if !e.is_empty() => Endpoint::parse(e)?,
-        _ => Endpoint::for_region(&c.region)?,
-    };
-    let addressing = match &c.addressing {
-        Some(a) if !a.is_empty() => Addressing::parse(a)?,
-        _ => endpoint.default_addressing(),
-    };
-    Ok(ClientConfig {
-        region: c.region,
-        product: c
-            .product
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "oss".into()),
-        endpoint,
-        addressing,
-        bucket: c.bucket,
-        credentials: c.credentials.into(),
-    })
-}
-
-fn expires(value: Option<f64>) -> Result<Option<u32>, Error> {
-    match value {
+fn presign_expires(obj: &JsValue) -> Result<Option<u32>, Error> {
+    match opt_f64(obj, "presignExpires")? {
         None => Ok(None),
-        Some(v)
-            if v.fract() == 0.0
-                && (1.0..=f64::from(crate::signer::MAX_PRESIGN_EXPIRES)).contains(&v) =>
-        {
+        Some(v) if v.fract() == 0.0 && (1.0..=f64::from(MAX_PRESIGN_EXPIRES)).contains(&v) => {
             Ok(Some(v as u32))
         }
         Some(_) => Err(Error::new(
@@ -182,207 +146,205 @@ fn expires(value: Option<f64>) -> Result<Option<u32>, Error> {
     }
 }
 
-fn prepare_operation(input: OperationInput) -> Result<PreparedOutput, Error> {
-    let time = unix_seconds(input.time)?;
-    let mode = match expires(input.presign_expires)? {
-        Some(expires_seconds) => SignMode::Presign { expires_seconds },
-        None => SignMode::Header,
-    };
-    let config = client_config(input.client)?;
-    let version = input.version_id.as_deref().filter(|v| !v.is_empty());
-    let req = match input.op.as_str() {
-        "putSymlink" => put_symlink(
-            &input.key,
-            &input.target,
-            &PutSymlinkOptions {
-                forbid_overwrite: input.forbid_overwrite,
-                acl: input.acl,
-                storage_class: input.storage_class,
-                meta: input.meta,
-                tagging: input.tagging,
-                headers: input.headers,
-            },
-        )?,
-        "getSymlink" => get_symlink(&input.key, version)?,
-        "putObject" => object_request("PUT", &input.key, None, &input.headers)?,
-        "getObject" => object_request("GET", &input.key, version, &input.headers)?,
-        "headObject" => object_request("HEAD", &input.key, version, &input.headers)?,
-        "deleteObject" => object_request("DELETE", &input.key, version, &input.headers)?,
-        _ => {
-            return Err(Error::new(
-                ErrorCode::InvalidInput,
-                "op",
-                "unknown operation",
-            ))
-        }
-    };
-    let (http, signature) = prepare(&config, req, time, &input.additional_headers, mode)?;
-    let debug = input.debug;
-    Ok(PreparedOutput {
-        method: http.method,
-        url: http.url,
-        headers: http.headers,
-        canonical_request: debug.then_some(signature.canonical_request),
-        string_to_sign: debug.then_some(signature.string_to_sign),
-    })
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.is_empty())
 }
 
-/// Builds, validates and signs one operation: `{ method, url, headers: [name, value][] }`.
+// ---- building plain objects ---------------------------------------------------------------
+
+fn set(obj: &Object, name: &str, value: &JsValue) {
+    // Reflect.set on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(name), value);
+}
+
+fn set_str(obj: &Object, name: &str, value: &str) {
+    set(obj, name, &JsValue::from_str(value));
+}
+
+fn js_pairs(pairs: &[(String, String)]) -> Array {
+    pairs
+        .iter()
+        .map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)))
+        .collect()
+}
+
+fn js_error(e: &Error) -> JsValue {
+    let obj = Object::new();
+    set_str(&obj, "code", e.code.as_str());
+    set_str(&obj, "field", &e.field);
+    set_str(&obj, "message", &e.message);
+    obj.into()
+}
+
+fn run(f: impl FnOnce() -> Result<Object, Error>) -> JsResult<JsValue> {
+    f().map(JsValue::from).map_err(|e| js_error(&e))
+}
+
+// ---- exports ------------------------------------------------------------------------------
+
+/// Builds, validates and signs one operation of a client.
+///
+/// Input: `{ client: { region, bucket, endpoint?, addressing?, product?, credentials }, op, key,
+/// target?, versionId?, forbidOverwrite?, acl?, storageClass?, meta?, tagging?, headers?,
+/// additionalHeaders?, time, presignExpires? }` where maps are `[name, value][]`.
+/// Output: `{ method, url, headers: [name, value][] }`.
 #[wasm_bindgen(js_name = prepareOperation)]
-pub fn prepare_operation_js(input: JsValue) -> Result<JsValue, JsValue> {
-    let input: OperationInput = from_js(input)?;
-    let out = prepare_operation(input).map_err(|e| to_js_error(&e))?;
-    to_js(&out)
-}
-
-/// A request to sign as it is, for `signRequest`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SignInput {
-    method: String,
-    region: String,
-    #[serde(default)]
-    product: Option<String>,
-    #[serde(default)]
-    bucket: Option<String>,
-    #[serde(default)]
-    key: Option<String>,
-    #[serde(default)]
-    query: Pairs,
-    #[serde(default)]
-    headers: Pairs,
-    credentials: CredentialsInput,
-    time: f64,
-    #[serde(default)]
-    additional_headers: Vec<String>,
-    #[serde(default)]
-    presign_expires: Option<f64>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SignOutput {
-    headers: Pairs,
-    query: Pairs,
-    signature: String,
-    string_to_sign: String,
-    canonical_request: String,
-    additional_headers: Vec<String>,
-}
-
-fn sign_generic(input: SignInput) -> Result<SignOutput, Error> {
-    let time = unix_seconds(input.time)?;
-    let method = input.method.to_ascii_uppercase();
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(Error::new(
-            ErrorCode::InvalidMethod,
-            "method",
-            "method must be an HTTP method name",
-        ));
-    }
-    if let Some(bucket) = input.bucket.as_deref().filter(|b| !b.is_empty()) {
-        crate::validate::bucket_name(bucket)?;
-    }
-    let mut req = Request::new(
-        &method,
-        input.bucket.as_deref().filter(|b| !b.is_empty()),
-        input.key.as_deref().filter(|k| !k.is_empty()),
-    );
-    req.query = input.query;
-    for (name, value) in &input.headers {
-        req.add_caller_header(name, value, &[])?;
-    }
-    let credentials: Credentials = input.credentials.into();
-    let product = input
-        .product
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "oss".into());
-    let params = SigningParams {
-        credentials: &credentials,
-        region: &input.region,
-        product: &product,
-        unix_seconds: time,
-        additional_headers: &input.additional_headers,
-    };
-    let signature = match expires(input.presign_expires)? {
-        Some(e) => presign(&mut req, &params, e)?,
-        None => sign_headers(&mut req, &params)?,
-    };
-    Ok(SignOutput {
-        headers: req.headers,
-        query: req.query,
-        signature: signature.signature,
-        string_to_sign: signature.string_to_sign,
-        canonical_request: signature.canonical_request,
-        additional_headers: signature.additional_headers,
+pub fn prepare_operation(input: JsValue) -> JsResult<JsValue> {
+    run(|| {
+        let client = field(&input, "client");
+        if !client.is_object() {
+            return Err(type_error("client", "an object"));
+        }
+        let region = string(&client, "region")?;
+        let endpoint = match non_empty(opt_string(&client, "endpoint")?) {
+            Some(e) => Endpoint::parse(&e)?,
+            None => Endpoint::for_region(&region)?,
+        };
+        let addressing = match non_empty(opt_string(&client, "addressing")?) {
+            Some(a) => Addressing::parse(&a)?,
+            None => endpoint.default_addressing(),
+        };
+        let config = ClientConfig {
+            product: non_empty(opt_string(&client, "product")?).unwrap_or_else(|| "oss".into()),
+            bucket: string(&client, "bucket")?,
+            credentials: credentials(&client)?,
+            region,
+            endpoint,
+            addressing,
+        };
+        let time = unix_seconds(&input)?;
+        let mode = match presign_expires(&input)? {
+            Some(expires_seconds) => SignMode::Presign { expires_seconds },
+            None => SignMode::Header,
+        };
+        let key = string(&input, "key")?;
+        let version = non_empty(opt_string(&input, "versionId")?);
+        let headers = pairs(&field(&input, "headers"), "headers")?;
+        let req = match string(&input, "op")?.as_str() {
+            "putSymlink" => put_symlink(
+                &key,
+                &string(&input, "target")?,
+                &PutSymlinkOptions {
+                    forbid_overwrite: opt_bool(&input, "forbidOverwrite")?,
+                    acl: opt_string(&input, "acl")?,
+                    storage_class: opt_string(&input, "storageClass")?,
+                    meta: pairs(&field(&input, "meta"), "meta")?,
+                    tagging: pairs(&field(&input, "tagging"), "tagging")?,
+                    headers,
+                },
+            )?,
+            "getSymlink" => get_symlink(&key, version.as_deref())?,
+            "putObject" => object_request("PUT", &key, None, &headers)?,
+            "getObject" => object_request("GET", &key, version.as_deref(), &headers)?,
+            "headObject" => object_request("HEAD", &key, version.as_deref(), &headers)?,
+            "deleteObject" => object_request("DELETE", &key, version.as_deref(), &headers)?,
+            _ => {
+                return Err(Error::new(
+                    ErrorCode::InvalidInput,
+                    "op",
+                    "unknown operation",
+                ))
+            }
+        };
+        let additional = strings(&field(&input, "additionalHeaders"), "additionalHeaders")?;
+        let (http, _) = prepare(&config, req, time, &additional, mode)?;
+        let out = Object::new();
+        set_str(&out, "method", &http.method);
+        set_str(&out, "url", &http.url);
+        set(&out, "headers", &js_pairs(&http.headers));
+        Ok(out)
     })
 }
 
-/// Signs an arbitrary OSS request (header form, or query form with `presignExpires`).
+/// Signs an arbitrary OSS request, in the header form or (with `presignExpires`) the query form.
+///
+/// Input: `{ method, region, product?, bucket?, key?, query?, headers?, credentials, time,
+/// additionalHeaders?, presignExpires? }`. Output: `{ headers, query, signature, stringToSign,
+/// canonicalRequest }`.
 #[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request_js(input: JsValue) -> Result<JsValue, JsValue> {
-    let input: SignInput = from_js(input)?;
-    let out = sign_generic(input).map_err(|e| to_js_error(&e))?;
-    to_js(&out)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ServiceErrorOutput {
-    code: String,
-    message: String,
-    request_id: String,
-    host_id: String,
-    ec: String,
-    recommend_doc: String,
-    server_time: String,
-    request_time: String,
-}
-
-/// Reads an OSS error answer (XML body, or `x-oss-err` for HEAD).
-#[wasm_bindgen(js_name = parseErrorResponse)]
-pub fn parse_error_response_js(
-    status: u16,
-    headers: JsValue,
-    body: &str,
-) -> Result<JsValue, JsValue> {
-    let headers: Pairs = from_js(headers)?;
-    let e = parse_error(status, &headers, body);
-    to_js(&ServiceErrorOutput {
-        code: e.code,
-        message: e.message,
-        request_id: e.request_id,
-        host_id: e.host_id,
-        ec: e.ec,
-        recommend_doc: e.recommend_doc,
-        server_time: e.server_time,
-        request_time: e.request_time,
+pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
+    run(|| {
+        let method = string(&input, "method")?.to_ascii_uppercase();
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(Error::new(
+                ErrorCode::InvalidMethod,
+                "method",
+                "method must be an HTTP method name",
+            ));
+        }
+        let bucket = non_empty(opt_string(&input, "bucket")?);
+        if let Some(b) = &bucket {
+            crate::validate::bucket_name(b)?;
+        }
+        let key = non_empty(opt_string(&input, "key")?);
+        let mut req = Request::new(&method, bucket.as_deref(), key.as_deref());
+        req.query = pairs(&field(&input, "query"), "query")?;
+        for (name, value) in pairs(&field(&input, "headers"), "headers")? {
+            req.add_caller_header(&name, &value, &[])?;
+        }
+        let credentials = credentials(&input)?;
+        let region = string(&input, "region")?;
+        let product = non_empty(opt_string(&input, "product")?).unwrap_or_else(|| "oss".into());
+        let additional = strings(&field(&input, "additionalHeaders"), "additionalHeaders")?;
+        let params = SigningParams {
+            credentials: &credentials,
+            region: &region,
+            product: &product,
+            unix_seconds: unix_seconds(&input)?,
+            additional_headers: &additional,
+        };
+        let signed = match presign_expires(&input)? {
+            Some(e) => presign(&mut req, &params, e)?,
+            None => sign_headers(&mut req, &params)?,
+        };
+        let out = Object::new();
+        set(&out, "headers", &js_pairs(&req.headers));
+        set(&out, "query", &js_pairs(&req.query));
+        set_str(&out, "signature", &signed.signature);
+        set_str(&out, "stringToSign", &signed.string_to_sign);
+        set_str(&out, "canonicalRequest", &signed.canonical_request);
+        Ok(out)
     })
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SymlinkOutput {
-    target: String,
-    etag: String,
-    last_modified: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version_id: Option<String>,
-    meta: Pairs,
-    request_id: String,
+/// Reads an OSS error answer (XML body, or the base64 `x-oss-err` header of HEAD answers).
+/// Output: `{ code, message, requestId, hostId, ec, recommendDoc, serverTime, requestTime }`.
+#[wasm_bindgen(js_name = parseErrorResponse)]
+pub fn parse_error_response(status: u16, headers: JsValue, body: &str) -> JsResult<JsValue> {
+    run(|| {
+        let e = parse_error(status, &pairs(&headers, "headers")?, body);
+        let out = Object::new();
+        for (name, value) in [
+            ("code", &e.code),
+            ("message", &e.message),
+            ("requestId", &e.request_id),
+            ("hostId", &e.host_id),
+            ("ec", &e.ec),
+            ("recommendDoc", &e.recommend_doc),
+            ("serverTime", &e.server_time),
+            ("requestTime", &e.request_time),
+        ] {
+            set_str(&out, name, value);
+        }
+        Ok(out)
+    })
 }
 
 /// Reads the headers of a GetSymlink answer; the target comes back decoded.
+/// Output: `{ target, etag, lastModified, versionId?, meta: [name, value][], requestId }`.
 #[wasm_bindgen(js_name = parseGetSymlinkResponse)]
-pub fn parse_get_symlink_response_js(headers: JsValue) -> Result<JsValue, JsValue> {
-    let headers: Pairs = from_js(headers)?;
-    let info = parse_get_symlink(&headers).map_err(|e| to_js_error(&e))?;
-    to_js(&SymlinkOutput {
-        target: info.target,
-        etag: info.etag,
-        last_modified: info.last_modified,
-        version_id: info.version_id,
-        meta: info.meta,
-        request_id: info.request_id,
+pub fn parse_get_symlink_response(headers: JsValue) -> JsResult<JsValue> {
+    run(|| {
+        let info = parse_get_symlink(&pairs(&headers, "headers")?)?;
+        let out = Object::new();
+        set_str(&out, "target", &info.target);
+        set_str(&out, "etag", &info.etag);
+        set_str(&out, "lastModified", &info.last_modified);
+        if let Some(v) = &info.version_id {
+            set_str(&out, "versionId", v);
+        }
+        set(&out, "meta", &js_pairs(&info.meta));
+        set_str(&out, "requestId", &info.request_id);
+        Ok(out)
     })
 }

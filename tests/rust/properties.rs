@@ -49,7 +49,7 @@ fn ref_canonical_request(req: &Request, additional: &[String]) -> String {
     let mut extra: Vec<String> = additional.iter().map(|a| a.to_lowercase()).collect();
     extra.retain(|a| {
         !(a.starts_with("x-oss-") || a == "content-type" || a == "content-md5")
-            && req.headers.iter().any(|(n, _)| n == a)
+            && req.headers.iter().any(|(n, v)| n == a && !v.is_empty())
     });
     extra.sort();
     extra.dedup();

@@ -1,0 +1,116 @@
+// Help texts, one per command.
+
+const CONNECTION = `Connection (flags win over the environment):
+  --region R          region id, e.g. cn-hangzhou            [OSS_REGION]
+  --bucket B          bucket name                            [OSS_BUCKET]
+  --endpoint URL      e.g. http://127.0.0.1:9000 for \`oss-symlink serve\`;
+                      default https://oss-<region>.aliyuncs.com [OSS_ENDPOINT]
+  --addressing A      virtual-hosted | path | cname (default: path for IP
+                      addresses and localhost, virtual-hosted otherwise)
+  --timeout SEC       per HTTP attempt (default 60; 0 = none)
+  --max-attempts N    attempts per request, retries included
+Keys come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and,
+for STS credentials, OSS_SESSION_TOKEN.`;
+
+export const MAIN_USAGE = `Usage: oss-symlink <command> [options]
+
+Create and read Alibaba Cloud OSS symbolic links.
+
+Commands:
+  ln TARGET LINK      create (or replace) the symlink LINK pointing to TARGET
+  readlink LINK       print the target of the symlink LINK
+  bulk MANIFEST       create many links from a CSV or JSON Lines manifest,
+                      concurrently, with progress, retries and resume
+  serve               run a local OSS-compatible server for development
+
+Run \`oss-symlink <command> --help\` for the options of a command.
+
+Exit codes: 0 done, 1 something failed, 2 usage or configuration error,
+130 interrupted.`;
+
+export const LN_USAGE = `Usage: oss-symlink ln [options] TARGET LINK
+
+Creates the symlink LINK (an object key) pointing to TARGET (another key in the
+same bucket), replacing LINK if it exists. OSS does not check that TARGET exists.
+
+Options:
+  --forbid-overwrite  fail with FileAlreadyExists if LINK already exists
+  --acl A             default | private | public-read | public-read-write
+  --storage-class S   Standard | IA | Archive
+  --meta NAME=VALUE   user metadata (x-oss-meta-NAME), repeatable;
+                      names: letters, digits, '-'; values: printable ASCII
+  --tag KEY=VALUE     object tag, repeatable (at most 10)
+  --json              print the result as JSON
+  -h, --help          show this text
+
+${CONNECTION}
+
+Keys that start with '-' go after '--':  oss-symlink ln -- -target -link
+
+Example:
+  oss-symlink ln --bucket demo 'photos/2026/原图 1.jpg' links/today.jpg`;
+
+export const READLINK_USAGE = `Usage: oss-symlink readlink [options] LINK
+
+Prints the target of the symlink LINK.
+
+Options:
+  --version-id V      read this version of LINK (versioned buckets)
+  --json              print target, ETag, Last-Modified, version and metadata as JSON
+  -h, --help          show this text
+
+${CONNECTION}`;
+
+export const BULK_USAGE = `Usage: oss-symlink bulk [options] MANIFEST
+
+Creates the links listed in MANIFEST (a file, or '-' for standard input),
+several at a time, with retries, a progress display and a journal for resuming.
+
+Manifest, CSV (RFC 4180 quoting; the header row names the columns):
+  link,target,forbidOverwrite,acl,storageClass,meta,tags
+  links/today.jpg,photos/2026/原图 1.jpg,true,private,Standard,a=1;b=2,team=web
+  "links/a,b.jpg","photos/with ""quotes"".jpg",,,,,
+Only link and target are required. meta and tags are NAME=VALUE;NAME=VALUE or a
+JSON object (use JSON when a value contains ';'). Columns row, error and message
+(as in the failed-rows file) are ignored, so that file can be fed back.
+
+Manifest, JSON Lines (one object per line):
+  {"link": "links/today.jpg", "target": "photos/a.jpg", "forbidOverwrite": true,
+   "acl": "private", "storageClass": "Standard", "meta": {"a": "1"}, "tags": {"team": "web"}}
+
+The format follows the file name (.csv, .jsonl, .ndjson) or else the first
+character ('{' is JSON Lines); --format overrides. If a link is listed more than
+once, the last good row wins and the earlier ones are skipped as superseded.
+
+Options:
+  --concurrency N     requests in flight (default 16)
+  --journal FILE      record finished rows here and skip them when run again
+                      (default MANIFEST.journal; none for standard input)
+  --no-journal        do not read or write a journal
+  --failed FILE       write failed and bad rows here, as a manifest to rerun
+                      (default MANIFEST.failed.csv; stdin.failed.csv for stdin)
+  --format F          csv | jsonl
+  --forbid-overwrite  default for rows that do not set forbidOverwrite
+  --acl A             default for rows that do not set acl
+  --storage-class S   default for rows that do not set storageClass
+  --dry-run           check the manifest and count what would be done; send nothing
+  --progress P        auto | bar | lines | none (default auto: a bar on a
+                      terminal, plain lines otherwise)
+  --progress-interval SEC
+                      seconds between plain progress lines (default 5)
+  --json              print the summary as JSON on stdout
+  -h, --help          show this text
+
+${CONNECTION}
+bulk defaults to --max-attempts 5.
+
+Resuming: a row counts as done once its success is in the journal (appended and
+flushed to disk). After Ctrl-C, a crash or kill -9, run the same command again:
+done rows are skipped, everything else is (re)done. PutSymlink is idempotent;
+for --forbid-overwrite rows that may have been written by the interrupted run,
+a FileAlreadyExists on a link that already points to the requested target
+counts as done.
+
+Exit codes: 0 every row done, 1 some rows failed or were bad, 2 usage or
+configuration error (also when OSS rejects the keys or bucket: the run stops),
+130 interrupted (rerun to resume).`;
