@@ -158,7 +158,11 @@ export class OssClient {
 
   /** Uploads an object (small bodies; the body is sent as one piece and can be retried). */
   async putObject(key: string, body: Body, options: ObjectOptions = {}): Promise<ObjectResult> {
-    const answer = await this.#send(objectOperation('putObject', key, options), input.signal(options.signal), body);
+    const op = objectOperation('putObject', key, options);
+    // fetch adds a Content-Type of its own to string and typed Blob bodies; it is always signed,
+    // so it has to be known (and set) before signing.
+    if (!op.headers!.some(([name]) => name.toLowerCase() === 'content-type')) op.headers!.push(['content-type', defaultContentType(body)]);
+    const answer = await this.#send(op, input.signal(options.signal), body);
     return objectResult(answer);
   }
 
@@ -307,6 +311,12 @@ function objectOperation(op: Operation['op'], key: unknown, o: ObjectOptions): O
   const versionId = input.optStr(o.versionId, 'versionId');
   if (versionId) out.versionId = versionId;
   return out;
+}
+
+function defaultContentType(body: Body): string {
+  if (typeof body === 'string') return 'text/plain;charset=UTF-8';
+  if (typeof Blob !== 'undefined' && body instanceof Blob && body.type) return body.type;
+  return 'application/octet-stream';
 }
 
 function writeResult(headers: Headers): { requestId: string; etag: string; versionId?: string } {

@@ -162,9 +162,10 @@ class Exchange {
     const headers: [string, string][] = new Array(raw.length >> 1);
     for (let i = 0, j = 0; i < raw.length; i += 2, j++) headers[j] = [raw[i]!, raw[i + 1]!];
     const chunks = this.#chunks;
+    // Node's Buffer is a Uint8Array over an ArrayBuffer here (never a SharedArrayBuffer).
     const body = this.#length === 0 || this.method === 'HEAD' || NULL_BODY_STATUSES.has(status)
       ? null
-      : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#length);
+      : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#length)) as Uint8Array<ArrayBuffer>;
     let response: Response;
     try {
       response = new Response(body, { status, statusText: res.statusMessage ?? '', headers });

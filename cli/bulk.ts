@@ -1,0 +1,359 @@
+// `oss-symlink bulk MANIFEST`: many links, a bounded number at a time, resumable through a journal.
+//
+// Two passes over the manifest keep memory small for large ones: the first parses and checks
+// every row (nothing is sent) and notes, for each link, the last good row naming it; the second
+// sends the rows, skipping those the journal has as done and those a later row supersedes.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, constants, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { OssClient, OssError, type ObjectAcl, type OssClientOptions, type PutSymlinkOptions, type StorageClass } from '../ts/node.js';
+import { createNodeFetch } from '../ts/node-transport.js';
+import {
+  CONNECTION_OPTIONS, EXIT, LINK_OPTIONS, Output, UsageError, clientOptions, describeError, intFlag, isConfigError,
+  onInterrupt, parse, secondsFlag, str,
+} from './common.js';
+import { Journal } from './journal.js';
+import { csvField, isBad, manifestRows, type BadRow, type LinkRow, type ManifestFormat } from './manifest.js';
+import { Progress, formatDuration, processed, type Counts, type ProgressMode } from './progress.js';
+import { BULK_USAGE } from './usage.js';
+
+const BULK_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  ...LINK_OPTIONS,
+  concurrency: { type: 'string' },
+  journal: { type: 'string' },
+  'no-journal': { type: 'boolean' },
+  failed: { type: 'string' },
+  format: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  progress: { type: 'string' },
+  'progress-interval': { type: 'string' },
+} as const;
+
+/** Messages about single rows printed as they happen; the rest are in the failed-rows file. */
+const MAX_ROW_MESSAGES = 20;
+/** Failures listed in the --json summary. */
+const MAX_JSON_FAILURES = 100;
+
+/** A row that did not get done: bad (never sent) or failed (OSS or the network said no). */
+interface Failure {
+  row: number;
+  code: string;
+  message: string;
+  link?: string;
+  target?: string;
+  item?: LinkRow;
+}
+
+interface Defaults {
+  forbidOverwrite: boolean;
+  acl?: string;
+  storageClass?: string;
+}
+
+class JournalWriteError extends Error {}
+
+/** The options PutSymlink gets for a row: the row's own, else the command's defaults. */
+function putOptions(item: LinkRow, defaults: Defaults): PutSymlinkOptions {
+  const o: PutSymlinkOptions = {};
+  if (item.forbidOverwrite ?? defaults.forbidOverwrite) o.forbidOverwrite = true;
+  const acl = item.acl ?? defaults.acl;
+  if (acl !== undefined) o.acl = acl as ObjectAcl;
+  const storageClass = item.storageClass ?? defaults.storageClass;
+  if (storageClass !== undefined) o.storageClass = storageClass as StorageClass;
+  if (item.meta) o.meta = item.meta;
+  if (item.tags) o.tagging = item.tags;
+  return o;
+}
+
+/** Identifies the exact request of a row, for the journal: same bucket, link, target and options. */
+function rowId(scope: string, item: LinkRow, o: PutSymlinkOptions): string {
+  const what = [scope, item.link, item.target, o.forbidOverwrite ?? false, o.acl ?? '', o.storageClass ?? '', Object.entries(o.meta ?? {}), Object.entries(o.tagging ?? {})];
+  return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 32);
+}
+
+function badToFailure(b: BadRow): Failure {
+  return { row: b.row, code: b.code, message: b.message, ...(b.link !== undefined ? { link: b.link } : {}), ...(b.target !== undefined ? { target: b.target } : {}) };
+}
+
+const FAILED_HEADER = 'row,error,link,target,forbidOverwrite,acl,storageClass,meta,tags,message';
+
+/** The failed rows as a manifest (extra columns row, error and message are ignored when read back). */
+function failedCsv(failures: Failure[]): string {
+  const lines = [FAILED_HEADER];
+  for (const f of [...failures].sort((a, b) => a.row - b.row)) {
+    const i = f.item;
+    const json = (r: Record<string, string> | undefined) => (r && Object.keys(r).length > 0 ? JSON.stringify(r) : '');
+    lines.push([
+      String(f.row), f.code, i?.link ?? f.link ?? '', i?.target ?? f.target ?? '',
+      i?.forbidOverwrite === undefined ? '' : String(i.forbidOverwrite), i?.acl ?? '', i?.storageClass ?? '',
+      json(i?.meta), json(i?.tags), f.message.replace(/\s+/g, ' '),
+    ].map(csvField).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, path);
+}
+
+async function readStdin(): Promise<string> {
+  process.stdin.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk as string;
+  return text;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export async function bulkCommand(argv: string[], output: Output, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parse('bulk', argv, BULK_OPTIONS);
+  if (values.help) {
+    output.out(BULK_USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0
+      ? 'missing MANIFEST: a CSV or JSON Lines file, or - for standard input'
+      : `expected one MANIFEST, got ${positionals.length} arguments: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`, 'bulk');
+  }
+  const manifest = positionals[0]!;
+  const fromStdin = manifest === '-';
+  const concurrency = intFlag(values, 'concurrency', 1, 1000, 16, 'bulk');
+  const intervalMs = secondsFlag(values, 'progress-interval', 0.05, 3600, 5000, 'bulk');
+  const format = str(values, 'format');
+  if (format !== undefined && format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl (got '${format}')`, 'bulk');
+  const progressFlag = str(values, 'progress') ?? 'auto';
+  if (!['auto', 'bar', 'lines', 'none'].includes(progressFlag)) throw new UsageError(`--progress must be auto, bar, lines or none (got '${progressFlag}')`, 'bulk');
+  const mode: ProgressMode = progressFlag === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : progressFlag as ProgressMode;
+  const dryRun = values['dry-run'] === true;
+  const json = values.json === true;
+  if (values['no-journal'] && values.journal !== undefined) throw new UsageError('--journal and --no-journal contradict each other: pick one', 'bulk');
+  const journalPath = values['no-journal'] ? undefined : str(values, 'journal') ?? (fromStdin ? undefined : `${manifest}.journal`);
+  const failedPath = str(values, 'failed') ?? (fromStdin ? 'stdin.failed.csv' : `${manifest}.failed.csv`);
+  const defaults: Defaults = { forbidOverwrite: values['forbid-overwrite'] === true };
+  const acl = str(values, 'acl');
+  if (acl !== undefined) defaults.acl = acl;
+  const storageClass = str(values, 'storage-class');
+  if (storageClass !== undefined) defaults.storageClass = storageClass;
+  const options: OssClientOptions = clientOptions(values, env, 'bulk', { maxAttempts: 5 });
+
+  // Everything that can be wrong with files is found now, not after the run.
+  let stdinText: string | undefined;
+  if (fromStdin) {
+    stdinText = await readStdin();
+  } else {
+    const info = await stat(manifest).catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read the manifest ${manifest}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, 'bulk');
+    });
+    if (!info.isFile()) throw new UsageError(`the manifest ${manifest} is not a file`, 'bulk');
+  }
+  for (const [flag, path] of [['--failed', failedPath], ['--journal', journalPath]] as const) {
+    if (path === undefined || dryRun) continue;
+    await access(dirname(resolve(path)), constants.W_OK).catch(() => {
+      throw new UsageError(`cannot write ${path} (${flag}): its directory does not exist or is not writable`, 'bulk');
+    });
+  }
+  const chunks = (): AsyncIterable<string> => (stdinText !== undefined
+    ? (async function* () { yield stdinText; })()
+    : createReadStream(manifest, { encoding: 'utf8', highWaterMark: 1 << 16 }));
+  const name = fromStdin ? 'standard input' : manifest;
+  const formatOption = format as ManifestFormat | undefined;
+
+  let retries = 0;
+  const client = new OssClient({
+    ...options,
+    fetch: createNodeFetch({ maxSockets: concurrency }),
+    onRetry: () => { retries++; },
+  });
+  const scope = JSON.stringify([options.region, options.bucket, options.endpoint ?? '']);
+
+  // Pass 1: parse and check every row; remember the last good row of each link.
+  const started = Date.now();
+  if (mode === 'bar') output.errRaw('checking the manifest...');
+  const bad = new Map<number, Failure>();
+  const lastRowOf = new Map<string, number>();
+  let total = 0;
+  for await (const item of manifestRows(chunks(), name, formatOption)) {
+    total++;
+    if (isBad(item)) {
+      bad.set(item.row, badToFailure(item));
+      continue;
+    }
+    try {
+      // Presigning runs every check a request gets, without sending anything.
+      await client.presignPutSymlink(item.link, item.target, putOptions(item, defaults));
+    } catch (e) {
+      if (!(e instanceof OssError && e.status === 0)) throw e;
+      bad.set(item.row, { row: item.row, code: e.code, message: e.message, link: item.link, target: item.target, item });
+      continue;
+    }
+    lastRowOf.set(item.link, item.row);
+  }
+  if (mode === 'bar') output.errRaw('\r\x1b[K');
+
+  let journal: Journal;
+  try {
+    journal = journalPath === undefined ? Journal.none() : await Journal.open(journalPath, { manifest: fromStdin ? '-' : manifest, bucket: options.bucket }, { write: !dryRun });
+  } catch (e) {
+    throw new UsageError(`cannot use the journal ${journalPath}: ${(e as Error).message}`, 'bulk');
+  }
+
+  const counts: Counts = { total, done: 0, skipped: 0, superseded: 0, failed: 0, bad: bad.size };
+  const failures: Failure[] = [...bad.values()];
+  const progress = new Progress(mode, intervalMs, output, counts);
+  let rowMessages = 0;
+  const report = (f: Failure, what: string) => {
+    if (json) return;
+    if (rowMessages++ < MAX_ROW_MESSAGES) progress.note(`line ${f.row}${f.link !== undefined ? ` (${f.link})` : ''}: ${what} ${f.code}: ${f.message}`);
+    else if (rowMessages === MAX_ROW_MESSAGES + 1) progress.note(`... more in ${dryRun ? 'the summary' : failedPath}`);
+  };
+  for (const f of bad.values()) report(f, 'bad row,');
+  if (!json) {
+    output.err(`bulk: ${plural(total, 'row')} in ${name}${journalPath ? `, ${journal.done.size} done earlier per ${journalPath}` : ''}; `
+      + `${dryRun ? 'dry run, nothing is sent' : `up to ${concurrency} at a time`}`);
+  }
+
+  let toLink = 0;
+  let alreadyExisted = 0;
+  let stopped: { signal?: NodeJS.Signals; error?: OssError; journalError?: Error } | undefined;
+  const controller = new AbortController();
+  const stop = (why: NonNullable<typeof stopped>) => {
+    if (stopped) return;
+    stopped = why;
+    controller.abort(new Error('stopped'));
+  };
+  const removeInterrupt = onInterrupt((signal) => {
+    progress.note(`${signal}: stopping; rows in flight will be redone next time (press Ctrl-C again to quit at once)`);
+    stop({ signal });
+  });
+
+  async function runRow(item: LinkRow, id: string, o: PutSymlinkOptions): Promise<void> {
+    const signal = controller.signal;
+    const journaled = (p: Promise<void>) => p.catch((e: Error) => { throw new JournalWriteError(e.message); });
+    try {
+      if (o.forbidOverwrite) await journaled(journal.recordStart(id, item.row));
+      try {
+        await client.putSymlink(item.link, item.target, { ...o, signal });
+      } catch (e) {
+        // An interrupted earlier run may have created this link and lost the answer: if it points
+        // where the row asks, that run's request succeeded.
+        if (!(o.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && journal.started.has(id))) throw e;
+        const link = await client.getSymlink(item.link, { signal }).catch(() => undefined);
+        if (link?.target !== item.target) throw e;
+        alreadyExisted++;
+      }
+      await journaled(journal.recordDone(id, item.row, item.link));
+      counts.done++;
+    } catch (e) {
+      if (e instanceof JournalWriteError) return stop({ journalError: e });
+      if (signal.aborted) return; // not done: redone on the next run
+      if (isConfigError(e)) return stop({ error: e });
+      const failure: Failure = e instanceof OssError
+        ? { row: item.row, code: e.code, message: e.message, link: item.link, item }
+        : { row: item.row, code: 'Error', message: e instanceof Error ? e.message : String(e), link: item.link, item };
+      counts.failed++;
+      failures.push(failure);
+      report(failure, 'failed,');
+    }
+  }
+
+  // Pass 2: send what is left, `concurrency` at a time.
+  progress.start();
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for await (const item of manifestRows(chunks(), name, formatOption)) {
+      if (stopped) break;
+      if (isBad(item) || bad.has(item.row)) continue;
+      if (lastRowOf.get(item.link) !== item.row) {
+        counts.superseded++;
+        continue;
+      }
+      const o = putOptions(item, defaults);
+      const id = rowId(scope, item, o);
+      if (journal.done.has(id)) {
+        counts.skipped++;
+        continue;
+      }
+      if (dryRun) {
+        toLink++;
+        continue;
+      }
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (stopped) break;
+      const task: Promise<void> = runRow(item, id, o).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    removeInterrupt();
+    progress.stop();
+    await journal.close();
+  }
+
+  const elapsedMs = Date.now() - started;
+  if (!dryRun && (failures.length > 0 || (await stat(failedPath).then(() => true, () => false)))) {
+    await writeAtomically(failedPath, failedCsv(failures));
+  }
+
+  const failedRows = counts.failed + counts.bad;
+  const exitCode = stopped?.signal ? EXIT.interrupted
+    : stopped?.error ? EXIT.usage
+      : stopped?.journalError ? EXIT.failed
+        : failedRows > 0 ? EXIT.failed : EXIT.ok;
+
+  if (json) {
+    const summary: Record<string, unknown> = {
+      manifest: fromStdin ? '-' : manifest,
+      bucket: options.bucket,
+      ok: exitCode === EXIT.ok,
+      dryRun,
+      total,
+      linked: counts.done,
+      alreadyDone: counts.skipped,
+      superseded: counts.superseded,
+      failed: counts.failed,
+      bad: counts.bad,
+      notAttempted: total - processed(counts) - toLink,
+      retries,
+      elapsedMs,
+      journal: journalPath ?? null,
+      failedFile: !dryRun && failures.length > 0 ? failedPath : null,
+      failures: [...failures].sort((a, b) => a.row - b.row).slice(0, MAX_JSON_FAILURES)
+        .map((f) => ({ row: f.row, link: f.link ?? null, code: f.code, message: f.message })),
+      exitCode,
+    };
+    if (dryRun) summary.toLink = toLink;
+    if (alreadyExisted > 0) summary.alreadyExisted = alreadyExisted;
+    if (stopped?.signal) summary.interrupted = stopped.signal;
+    if (stopped?.error) summary.stopped = { code: stopped.error.code, status: stopped.error.status, message: stopped.error.message };
+    if (stopped?.journalError) summary.stopped = { code: 'JournalWriteError', message: stopped.journalError.message };
+    output.json(summary);
+    return exitCode;
+  }
+
+  const seconds = (elapsedMs / 1000).toFixed(1);
+  const parts = dryRun
+    ? [`${toLink} to link`]
+    : [`${counts.done} linked`];
+  parts.push(`${counts.skipped} already done`, `${counts.superseded} superseded by a later row`, `${counts.failed} failed`, `${counts.bad} bad`);
+  const rate = counts.done > 0 && elapsedMs > 0 ? `, ${Math.round((counts.done * 1000) / elapsedMs)} links/s` : '';
+  output.out(`bulk: ${plural(total, 'row')} in ${seconds}s (${formatDuration(elapsedMs)}${rate}${retries ? `, ${plural(retries, 'retry', 'retries')}` : ''}): ${parts.join(', ')}`);
+  if (stopped?.signal) {
+    const left = total - processed(counts);
+    output.out(`bulk: interrupted by ${stopped.signal}; ${plural(left, 'row')} not done. Run the same command again to resume${journalPath ? ` (journal ${journalPath})` : ' (no journal: everything will be sent again)'}.`);
+  }
+  if (stopped?.error) {
+    output.err(`bulk: stopped, OSS refused the configuration: ${describeError(stopped.error)}`);
+    output.err('bulk: fix it and run the same command again; finished rows are not redone.');
+  }
+  if (stopped?.journalError) output.err(`bulk: stopped, cannot write the journal ${journalPath}: ${stopped.journalError.message}`);
+  if (dryRun && failedRows > 0) output.out(`bulk: ${plural(counts.bad, 'bad row')}: fix them before the real run.`);
+  if (!dryRun && failures.length > 0) {
+    output.out(`bulk: ${plural(failures.length, 'row')} not done are listed in ${failedPath}; fix what needs fixing and run: oss-symlink bulk ${failedPath}`);
+  }
+  return exitCode;
+}

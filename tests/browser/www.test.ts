@@ -1,0 +1,172 @@
+// The uploader page (www/) in Debian's headless Chromium, driven by playwright-core. The page is
+// served from one loopback origin and talks to the local OSS server on another, so every request
+// goes through a real CORS preflight. The page loads the library with a plain module script and
+// an import map (no bundler), fetching the .wasm by URL.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { OssClient } from '../../ts/node.js';
+import { startServer, type OssServer } from '../../server/index.js';
+import { startWebServer, type StaticServer } from '../../www/serve.js';
+import { repoRoot } from '../node/helpers/paths.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+const KEYS = { accessKeyId: 'LTAI-www-test', accessKeySecret: 'www-test-secret-5d1e' };
+const REGION = 'cn-hangzhou';
+const VERSIONED = 'gallery';
+/** forbid-overwrite applies to unversioned buckets only (as on OSS). */
+const PLAIN = 'uploads';
+const outDir = join(repoRoot, 'test-output');
+
+let oss: OssServer;
+let web: StaticServer;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+before(async () => {
+  mkdirSync(outDir, { recursive: true });
+  oss = await startServer({ buckets: [PLAIN], versioned: [VERSIONED], credentials: [KEYS], region: REGION, stsEndpoint: true });
+  web = await startWebServer();
+  browser = await chromium.launch({ executablePath: CHROMIUM });
+  page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(`${web.url}/www/?endpoint=${encodeURIComponent(oss.url)}&region=${REGION}&bucket=${VERSIONED}`);
+  await page.locator('#core-status[data-state=ready]').waitFor({ timeout: 15_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await web?.close();
+  await oss?.close();
+});
+
+const node = (bucket: string) => new OssClient({ region: REGION, bucket, endpoint: oss.url, credentials: KEYS });
+
+/** Submits the form and waits for the outcome; returns the status line's state. */
+async function submit(): Promise<string> {
+  await page.click('#submit');
+  await page.locator('#status[data-state=success], #status[data-state=error]').waitFor({ timeout: 15_000 });
+  return (await page.getAttribute('#status', 'data-state'))!;
+}
+
+async function field(card: 'result' | 'error', key: string): Promise<string> {
+  return (await page.locator(`#${card}-fields dd[data-key="${key}"]`).textContent()) ?? '';
+}
+
+test('the page is served on its own origin and the signer loads from the .wasm URL', async () => {
+  assert.notEqual(new URL(web.url).origin, new URL(oss.url).origin);
+  assert.equal(await page.inputValue('#sts-url'), `${oss.url}/-/sts`);
+  assert.equal(await page.isDisabled('#submit'), false);
+  // The static server hands out the module with the right type for streaming compilation.
+  const wasm = await fetch(`${web.url}/pkg/oss_symlink_bg.wasm`);
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  assert.equal((await fetch(`${web.url}/www/app.ts`)).status, 404, 'sources are not served');
+  assert.equal((await fetch(`${web.url}/www/..%2f..%2fpackage.json`)).status, 400);
+});
+
+test('upload + symlink with a Chinese target through STS credentials, read back decoded', async () => {
+  oss.clearRequests();
+  const content = `照片内容 ${Date.now()}`;
+  await page.setInputFiles('#file', { name: '原图 1.txt', mimeType: 'text/plain', buffer: Buffer.from(content) });
+  assert.equal(await page.inputValue('#target'), 'uploads/原图 1.txt', 'target suggested from the file name');
+  await page.fill('#alias', 'links/最新照片.txt');
+  await page.check('#forbid');
+  await page.selectOption('#acl', 'private');
+  await page.selectOption('#storage-class', 'Standard');
+  await page.fill('#meta', 'camera: x100\nauthor: alice');
+  await page.fill('#tags', 'project=demo\n相册=旅行');
+  assert.equal(await submit(), 'success', await page.textContent('#status') ?? '');
+
+  assert.equal(await page.isVisible('#result'), true);
+  assert.equal(await page.isVisible('#error'), false);
+  assert.equal(await field('result', 'readback.target'), 'uploads/原图 1.txt');
+  assert.equal(await field('result', 'link.target'), 'uploads/原图 1.txt');
+  assert.equal(await field('result', 'readback.meta.camera'), 'x100');
+  const etag = await field('result', 'link.etag');
+  const requestId = await field('result', 'link.requestId');
+  const versionId = await field('result', 'link.versionId');
+  assert.match(etag, /^"[0-9A-F]+"$/i);
+  assert.match(requestId, /^[0-9A-F]{24}$/);
+  assert.ok(versionId.length > 0, 'versioned bucket: a version id is shown');
+  assert.match(await field('result', 'object.etag'), /^"[0-9A-F]+"$/i);
+  assert.match(await page.textContent('#status') ?? '', /^Linked links\/最新照片\.txt → uploads\/原图 1\.txt in \d+ ms$/);
+  await page.screenshot({ path: join(outDir, 'www-success.png'), fullPage: true });
+
+  // What the server holds: the link (same ETag and version the page showed), and the file behind it.
+  const link = await node(VERSIONED).getSymlink('links/最新照片.txt');
+  assert.equal(link.target, 'uploads/原图 1.txt');
+  assert.equal(link.etag, etag);
+  assert.equal(link.versionId, versionId);
+  assert.equal(link.meta.author, 'alice');
+  assert.equal((await node(VERSIONED).getObject('links/最新照片.txt')).text(), content, 'GetObject follows the link to the upload');
+
+  // What went over the wire: cross-origin requests with preflights, STS credentials, every option.
+  const requests = oss.requests;
+  const origin = new URL(web.url).origin;
+  assert.ok(requests.some((r) => r.method === 'POST' && r.url === '/-/sts' && r.headers.origin === origin), 'credentials came from /-/sts');
+  const preflights = requests.filter((r) => r.method === 'OPTIONS');
+  assert.ok(preflights.length >= 2, 'PutObject and PutSymlink were preflighted');
+  assert.ok(preflights.every((r) => r.headers.origin === origin));
+  assert.ok(preflights.some((r) => String(r.headers['access-control-request-headers']).includes('x-oss-symlink-target')));
+  const put = requests.find((r) => r.method === 'PUT' && r.url.includes('?symlink'))!;
+  assert.equal(put.headers.origin, origin);
+  assert.match(String(put.headers['x-oss-security-token']), /^CAIS/);
+  assert.equal(put.headers['x-oss-symlink-target'], 'uploads/%E5%8E%9F%E5%9B%BE%201.txt');
+  assert.equal(put.headers['x-oss-forbid-overwrite'], 'true');
+  assert.equal(put.headers['x-oss-object-acl'], 'private');
+  assert.equal(put.headers['x-oss-storage-class'], 'Standard');
+  assert.equal(put.headers['x-oss-meta-camera'], 'x100');
+  assert.equal(put.headers['x-oss-tagging'], 'project=demo&%E7%9B%B8%E5%86%8C=%E6%97%85%E8%A1%8C');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a forbidden overwrite shows FileAlreadyExists with the OssError fields', async () => {
+  await page.fill('#bucket', PLAIN);
+  await page.setInputFiles('#file', []);
+  await page.fill('#target', 'docs/第一版.txt');
+  await page.fill('#alias', 'links/说明.txt');
+  await page.check('#forbid');
+  await page.fill('#meta', '');
+  await page.fill('#tags', '');
+  assert.equal(await submit(), 'success');
+  assert.equal(await field('result', 'readback.target'), 'docs/第一版.txt');
+  assert.equal(await page.locator('#result-fields dd[data-key="object.etag"]').count(), 0, 'no file: the link only');
+
+  await page.fill('#target', 'docs/第二版.txt');
+  assert.equal(await submit(), 'error');
+  assert.equal(await page.isVisible('#error'), true);
+  assert.equal(await page.isVisible('#result'), false);
+  assert.equal(await field('error', 'code'), 'FileAlreadyExists');
+  assert.equal(await field('error', 'status'), '409');
+  assert.match(await field('error', 'requestId'), /^[0-9A-F]{24}$/);
+  assert.notEqual(await field('error', 'ec'), '');
+  assert.notEqual(await field('error', 'message'), '');
+  assert.equal(await page.textContent('#error-stage'), 'PutSymlink');
+  assert.equal(await page.textContent('#status'), 'FileAlreadyExists (HTTP 409)');
+  assert.equal((await node(PLAIN).getSymlink('links/说明.txt')).target, 'docs/第一版.txt', 'the link was not replaced');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('credentials typed into the page: a wrong secret shows SignatureDoesNotMatch, the right one works', async () => {
+  await page.check('input[name=cred-mode][value=keys]');
+  assert.equal(await page.isVisible('#ak-id'), true);
+  assert.equal(await page.isVisible('#sts-url'), false);
+  await page.fill('#ak-id', KEYS.accessKeyId);
+  await page.fill('#ak-secret', 'not-the-secret');
+  await page.uncheck('#forbid');
+  await page.fill('#target', 'docs/keys.txt');
+  await page.fill('#alias', 'links/keys.txt');
+  assert.equal(await submit(), 'error');
+  assert.equal(await field('error', 'code'), 'SignatureDoesNotMatch');
+  assert.equal(await field('error', 'status'), '403');
+  assert.ok(!(await page.locator('#error').innerText()).includes('not-the-secret'), 'the secret is not echoed');
+
+  await page.fill('#ak-secret', KEYS.accessKeySecret);
+  assert.equal(await submit(), 'success');
+  assert.equal(await field('result', 'readback.target'), 'docs/keys.txt');
+  assert.equal((await node(PLAIN).getSymlink('links/keys.txt')).target, 'docs/keys.txt');
+  assert.deepEqual(pageErrors, []);
+});
