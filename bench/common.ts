@@ -9,21 +9,7 @@ export const benchDir = dirname(fileURLToPath(import.meta.url));
 /** The repository root (dist/bench → ../..). */
 export const repoRoot = join(benchDir, '..', '..');
 
-/** The key pair the local server accepts; the same for every client. */
-export const CREDENTIALS = Object.freeze({
-  accessKeyId: 'LTAI5tBenchKeyId0000000',
-  accessKeySecret: 'bench-secret-0123456789abcdefABCDEF',
-});
-export const REGION = 'cn-hangzhou';
-export const BUCKET = 'bench';
-
-/** The PutSymlink request every benchmark signs or sends, number i (keys vary, shapes do not). */
-export function linkKey(i: number): string {
-  return `links/2026/photo-${i}.jpg`;
-}
-export function linkTarget(i: number): string {
-  return `photos/2026/album ${i % 97}/IMG_${i}.jpg`;
-}
+export { BUCKET, CREDENTIALS, REGION, linkKey, linkTarget } from './request.js';
 
 export interface ChildResult<T> {
   value: T;

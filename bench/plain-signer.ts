@@ -4,6 +4,7 @@
  * baselines of the bulk benchmark replay. No caching: five HMACs and one SHA-256 per request.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { ossEncode } from './encode.js';
 
 export interface PlainSigned {
   /** Path and query, e.g. `/bench/links/a.jpg?symlink`. */
@@ -11,11 +12,6 @@ export interface PlainSigned {
   headers: Record<string, string>;
 }
 
-/** OSS percent-encoding: unreserved characters stay, `/` stays when asked. */
-export function ossEncode(text: string, keepSlash: boolean): string {
-  const out = encodeURIComponent(text).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-  return keepSlash ? out.replaceAll('%2F', '/') : out;
-}
 
 function ossDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');

@@ -208,15 +208,14 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
   let rowMessages = 0;
   const report = (f: Failure, what: string) => {
     if (json) return;
-    if (rowMessages++ < MAX_ROW_MESSAGES) progress.note(`line ${f.row}${f.link !== undefined ? ` (${f.link})` : ''}: ${what} ${f.code}: ${f.message}`);
+    if (rowMessages++ < MAX_ROW_MESSAGES) progress.note(`line ${f.row}${f.link !== undefined ? ` ${JSON.stringify(f.link)}` : ''}: ${what}: ${f.code}: ${f.message}`);
     else if (rowMessages === MAX_ROW_MESSAGES + 1) progress.note(`... more in ${dryRun ? 'the summary' : failedPath}`);
   };
-  for (const f of bad.values()) report(f, 'bad row,');
   if (!json) {
     output.err(`bulk: ${plural(total, 'row')} in ${name}${journalPath ? `, ${journal.done.size} done earlier per ${journalPath}` : ''}; `
       + `${dryRun ? 'dry run, nothing is sent' : `up to ${concurrency} at a time`}`);
   }
-
+  for (const f of bad.values()) report(f, 'bad row');
   let toLink = 0;
   let alreadyExisted = 0;
   let stopped: { signal?: NodeJS.Signals; error?: OssError; journalError?: Error } | undefined;
@@ -257,7 +256,7 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
         : { row: item.row, code: 'Error', message: e instanceof Error ? e.message : String(e), link: item.link, item };
       counts.failed++;
       failures.push(failure);
-      report(failure, 'failed,');
+      report(failure, 'failed');
     }
   }
 
@@ -335,13 +334,12 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
     return exitCode;
   }
 
-  const seconds = (elapsedMs / 1000).toFixed(1);
-  const parts = dryRun
-    ? [`${toLink} to link`]
-    : [`${counts.done} linked`];
-  parts.push(`${counts.skipped} already done`, `${counts.superseded} superseded by a later row`, `${counts.failed} failed`, `${counts.bad} bad`);
-  const rate = counts.done > 0 && elapsedMs > 0 ? `, ${Math.round((counts.done * 1000) / elapsedMs)} links/s` : '';
-  output.out(`bulk: ${plural(total, 'row')} in ${seconds}s (${formatDuration(elapsedMs)}${rate}${retries ? `, ${plural(retries, 'retry', 'retries')}` : ''}): ${parts.join(', ')}`);
+  const parts = [dryRun ? `${toLink} to link` : `${counts.done} linked`, `${counts.skipped} already done`,
+    `${counts.superseded} superseded by a later row`, `${counts.failed} failed`, `${counts.bad} bad`];
+  const speed = counts.done > 0 ? `, ${Math.round((counts.done * 1000) / Math.max(1, elapsedMs))} links/s` : '';
+  const retried = retries > 0 ? `, ${plural(retries, 'retry', 'retries')}` : '';
+  const took = elapsedMs < 60_000 ? `${(elapsedMs / 1000).toFixed(1)}s` : formatDuration(elapsedMs);
+  output.out(`bulk: ${plural(total, 'row')} in ${took}${speed}${retried}: ${parts.join(', ')}`);
   if (stopped?.signal) {
     const left = total - processed(counts);
     output.out(`bulk: interrupted by ${stopped.signal}; ${plural(left, 'row')} not done. Run the same command again to resume${journalPath ? ` (journal ${journalPath})` : ' (no journal: everything will be sent again)'}.`);
