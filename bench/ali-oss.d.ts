@@ -25,7 +25,3 @@ declare module 'ali-oss' {
   }
   export default OSS;
 }
-
-declare module 'ali-oss/lib/common/utils/createRequest.js' {
-  export function createRequest(this: unknown, params: Record<string, unknown>): { url: string; params: { method: string; headers: Record<string, string> } };
-}

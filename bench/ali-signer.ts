@@ -1,7 +1,12 @@
 /** ali-oss 6.x signing one PutSymlink request without sending it (the same request as signers.ts). */
+import { createRequire } from 'node:module';
 import OSS from 'ali-oss';
-import { createRequest } from 'ali-oss/lib/common/utils/createRequest.js';
 import { BUCKET, REGION } from './request.js';
+
+// A deep CommonJS import (ali-oss ships the .ts source next to it, which would be type-checked).
+const { createRequest } = createRequire(import.meta.url)('ali-oss/lib/common/utils/createRequest.js') as {
+  createRequest(this: unknown, params: Record<string, unknown>): { url: string; params: { method: string; headers: Record<string, string> } };
+};
 
 type Creds = { accessKeyId: string; accessKeySecret: string };
 

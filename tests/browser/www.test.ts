@@ -146,6 +146,7 @@ test('a forbidden overwrite shows FileAlreadyExists with the OssError fields', a
   assert.notEqual(await field('error', 'message'), '');
   assert.equal(await page.textContent('#error-stage'), 'PutSymlink');
   assert.equal(await page.textContent('#status'), 'FileAlreadyExists (HTTP 409)');
+  await page.screenshot({ path: join(outDir, 'www-error.png'), fullPage: true });
   assert.equal((await node(PLAIN).getSymlink('links/说明.txt')).target, 'docs/第一版.txt', 'the link was not replaced');
   assert.deepEqual(pageErrors, []);
 });
