@@ -10,6 +10,7 @@
  *   ali-oss      ali-oss 6.x putSymlink (V4; urllib over node:http with agentkeepalive)
  *   raw-fetch    the global fetch replaying pre-signed requests: no client library, no signing
  *   raw-http     node:http with a keep-alive Agent replaying pre-signed requests
+ *   raw-node-transport  createNodeFetch() replaying pre-signed requests (the transport alone)
  * The pre-signed requests are the same PutSymlink requests (same keys, headers, signature
  * scheme), signed before the clock starts, so the server does the same work for every scenario.
  */
@@ -63,11 +64,13 @@ async function makeTask(): Promise<Task> {
       const client = aliClient(CREDENTIALS, url);
       return async (i) => expect200((await client.putSymlink(linkKey(i), linkTarget(i))).res.status);
     }
-    case 'raw-fetch': {
+    case 'raw-fetch':
+    case 'raw-node-transport': {
       const signed = presign();
+      const f = scenario === 'raw-fetch' ? fetch : (await import('../ts/node-transport.js')).createNodeFetch();
       return async (i) => {
         const s = signed[i]!;
-        const r = await fetch(url + s.path, { method: 'PUT', headers: s.headers });
+        const r = await f(url + s.path, { method: 'PUT', headers: s.headers });
         await r.arrayBuffer();
         expect200(r.status);
       };

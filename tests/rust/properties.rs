@@ -128,7 +128,7 @@ fn config(token: Option<String>) -> ClientConfig {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn put_symlink_never_panics_and_emits_only_legal_headers(
