@@ -14,7 +14,7 @@ import {
   onInterrupt, parse, secondsFlag, str,
 } from './common.js';
 import { Journal } from './journal.js';
-import { csvField, isBad, manifestRows, type BadRow, type LinkRow, type ManifestFormat } from './manifest.js';
+import { csvField, isBad, linkRowCells, manifestRows, type LinkRow, type ManifestFormat, type RowCells } from './manifest.js';
 import { Progress, formatDuration, processed, type Counts, type ProgressMode } from './progress.js';
 import { BULK_USAGE } from './usage.js';
 
@@ -42,8 +42,8 @@ interface Failure {
   code: string;
   message: string;
   link?: string;
-  target?: string;
-  item?: LinkRow;
+  /** The row as written, for the failed-rows file. */
+  cells?: RowCells;
 }
 
 interface Defaults {
@@ -73,9 +73,6 @@ function rowId(scope: string, item: LinkRow, o: PutSymlinkOptions): string {
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 32);
 }
 
-function badToFailure(b: BadRow): Failure {
-  return { row: b.row, code: b.code, message: b.message, ...(b.link !== undefined ? { link: b.link } : {}), ...(b.target !== undefined ? { target: b.target } : {}) };
-}
 
 const FAILED_HEADER = 'row,error,link,target,forbidOverwrite,acl,storageClass,meta,tags,message';
 
@@ -83,13 +80,9 @@ const FAILED_HEADER = 'row,error,link,target,forbidOverwrite,acl,storageClass,me
 function failedCsv(failures: Failure[]): string {
   const lines = [FAILED_HEADER];
   for (const f of [...failures].sort((a, b) => a.row - b.row)) {
-    const i = f.item;
-    const json = (r: Record<string, string> | undefined) => (r && Object.keys(r).length > 0 ? JSON.stringify(r) : '');
-    lines.push([
-      String(f.row), f.code, i?.link ?? f.link ?? '', i?.target ?? f.target ?? '',
-      i?.forbidOverwrite === undefined ? '' : String(i.forbidOverwrite), i?.acl ?? '', i?.storageClass ?? '',
-      json(i?.meta), json(i?.tags), f.message.replace(/\s+/g, ' '),
-    ].map(csvField).join(','));
+    const c = f.cells ?? {};
+    lines.push([String(f.row), f.code, c.link ?? '', c.target ?? '', c.forbidOverwrite ?? '', c.acl ?? '', c.storageClass ?? '', c.meta ?? '', c.tags ?? '', f.message.replace(/\s+/g, ' ')]
+      .map(csvField).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -180,7 +173,7 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
   for await (const item of manifestRows(chunks(), name, formatOption)) {
     total++;
     if (isBad(item)) {
-      bad.set(item.row, badToFailure(item));
+      bad.set(item.row, item);
       continue;
     }
     try {
@@ -188,7 +181,7 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
       await client.presignPutSymlink(item.link, item.target, putOptions(item, defaults));
     } catch (e) {
       if (!(e instanceof OssError && e.status === 0)) throw e;
-      bad.set(item.row, { row: item.row, code: e.code, message: e.message, link: item.link, target: item.target, item });
+      bad.set(item.row, { row: item.row, code: e.code, message: e.message, link: item.link, cells: linkRowCells(item) });
       continue;
     }
     lastRowOf.set(item.link, item.row);
@@ -252,8 +245,8 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
       if (signal.aborted) return; // not done: redone on the next run
       if (isConfigError(e)) return stop({ error: e });
       const failure: Failure = e instanceof OssError
-        ? { row: item.row, code: e.code, message: e.message, link: item.link, item }
-        : { row: item.row, code: 'Error', message: e instanceof Error ? e.message : String(e), link: item.link, item };
+        ? { row: item.row, code: e.code, message: e.message, link: item.link, cells: linkRowCells(item) }
+        : { row: item.row, code: 'Error', message: e instanceof Error ? e.message : String(e), link: item.link, cells: linkRowCells(item) };
       counts.failed++;
       failures.push(failure);
       report(failure, 'failed');

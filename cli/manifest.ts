@@ -16,13 +16,17 @@ export interface LinkRow {
   tags?: Record<string, string>;
 }
 
+/** A row's values as a manifest holds them (CSV cells), to write it back out unchanged. */
+export type RowCells = Partial<Record<Field, string>>;
+
 /** A row that cannot be used: unparsable, or missing or invalid fields. */
 export interface BadRow {
   row: number;
   code: string;
   message: string;
   link?: string;
-  target?: string;
+  /** The row as written, when it could be read at all. */
+  cells?: RowCells;
 }
 
 export type ManifestItem = LinkRow | BadRow;
@@ -134,7 +138,7 @@ function countLines(text: string, from: number, to: number): number {
 type CsvItem = { line: number; fields: string[] } | { line: number; error: string };
 
 /** CSV records with the line each starts on; blank lines are skipped. */
-export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator<CsvItem> {
+export async function* csvRecords(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<CsvItem> {
   let buffer = '';
   let line = 1;
   function* drain(eof: boolean): Generator<CsvItem> {
@@ -156,6 +160,17 @@ export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator
   yield* drain(true);
 }
 
+/** The cells of a good row, as a manifest would hold them. */
+export function linkRowCells(r: LinkRow): RowCells {
+  const cells: RowCells = { link: r.link, target: r.target };
+  if (r.forbidOverwrite !== undefined) cells.forbidOverwrite = String(r.forbidOverwrite);
+  if (r.acl !== undefined) cells.acl = r.acl;
+  if (r.storageClass !== undefined) cells.storageClass = r.storageClass;
+  if (r.meta) cells.meta = JSON.stringify(r.meta);
+  if (r.tags) cells.tags = JSON.stringify(r.tags);
+  return cells;
+}
+
 /** Quotes a CSV field when it needs it. */
 export function csvField(value: string): string {
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
@@ -164,7 +179,7 @@ export function csvField(value: string): string {
 // ---------------------------------------------------------------------------------------------
 // Rows
 
-type Field = 'link' | 'target' | 'forbidOverwrite' | 'acl' | 'storageClass' | 'meta' | 'tags';
+export type Field = 'link' | 'target' | 'forbidOverwrite' | 'acl' | 'storageClass' | 'meta' | 'tags';
 const FIELDS: Record<string, Field | null> = {
   link: 'link', target: 'target', forbidoverwrite: 'forbidOverwrite', acl: 'acl', storageclass: 'storageClass',
   meta: 'meta', tags: 'tags', tagging: 'tags',
@@ -237,7 +252,6 @@ function pairs(value: unknown, name: string): Record<string, string> | undefined
 function buildRow(row: number, raw: Partial<Record<Field, unknown>>): ManifestItem {
   const link = typeof raw.link === 'string' ? raw.link : undefined;
   const target = typeof raw.target === 'string' ? raw.target : undefined;
-  const partial = { row, ...(link ? { link } : {}), ...(target ? { target } : {}) };
   try {
     if (raw.link !== undefined && raw.link !== null && typeof raw.link !== 'string') throw new RowError('InvalidOption', 'link must be a string');
     if (raw.target !== undefined && raw.target !== null && typeof raw.target !== 'string') throw new RowError('InvalidOption', 'target must be a string');
@@ -257,7 +271,12 @@ function buildRow(row: number, raw: Partial<Record<Field, unknown>>): ManifestIt
     return out;
   } catch (e) {
     if (!(e instanceof RowError)) throw e;
-    return { ...partial, code: e.code, message: e.message };
+    const cells: RowCells = {};
+    for (const [field, value] of Object.entries(raw) as [Field, unknown][]) {
+      if (value === undefined || value === null || value === '') continue;
+      cells[field] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    }
+    return { row, ...(link ? { link } : {}), code: e.code, message: e.message, cells };
   }
 }
 

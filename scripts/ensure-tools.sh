@@ -43,7 +43,7 @@ if want chromium; then
     log "installing Debian's chromium with apt-get"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-wqy-microhei >&2
   fi
 fi
 

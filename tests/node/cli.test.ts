@@ -270,8 +270,8 @@ describe('manifest parsing', () => {
     assert.deepEqual(await rows(text), [
       { row: 2, link: 'a', target: 'b', forbidOverwrite: true, acl: 'private', storageClass: 'IA', meta: { x: '1', y: '2' }, tags: { t: 'v' } },
       { row: 3, link: 'c', target: 'd', meta: { k: 'v;w' } },
-      { row: 4, link: 'e', target: 'f', code: 'InvalidOption', message: 'forbidOverwrite must be true or false (got "maybe")' },
-      { row: 5, link: 'g', target: 'h', code: 'InvalidOption', message: 'meta must be NAME=VALUE;NAME=VALUE or a JSON object (got "novalue")' },
+      { row: 4, link: 'e', code: 'InvalidOption', message: 'forbidOverwrite must be true or false (got "maybe")', cells: { link: 'e', target: 'f', forbidOverwrite: 'maybe' } },
+      { row: 5, link: 'g', code: 'InvalidOption', message: 'meta must be NAME=VALUE;NAME=VALUE or a JSON object (got "novalue")', cells: { link: 'g', target: 'h', meta: 'novalue' } },
       { row: 6, link: 'i', code: 'UnparsableRow', message: '11 fields but the header has 10 (put a field that contains a comma in double quotes)' },
     ]);
   });
@@ -283,7 +283,7 @@ describe('manifest parsing', () => {
       { row: 1, link: 'a', target: 'b', forbidOverwrite: false, meta: { n: '1' }, tags: { t: 'v' } },
       { row: 3, code: 'UnparsableRow', message: (() => { try { JSON.parse('not json'); } catch (e) { return `not valid JSON: ${(e as Error).message}`; } return ''; })() },
       { row: 4, code: 'UnparsableRow', message: 'each line must be a JSON object {"link": ..., "target": ...}' },
-      { row: 5, target: 'x', code: 'MissingLink', message: 'the link is missing' },
+      { row: 5, code: 'MissingLink', message: 'the link is missing', cells: { target: 'x' } },
       { row: 6, link: 'k', code: 'InvalidOption', message: 'unknown field "extra"; fields are link, target, forbidOverwrite, acl, storageClass, meta, tags' },
       { row: 7, link: ' spaced ', target: 't' },
     ]);

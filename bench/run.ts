@@ -1,0 +1,205 @@
+/**
+ * `npm run bench` (issue 9): oss-symlink against ali-oss 6.x and plain transports, every figure
+ * measured side by side in this one run on this machine. Prints a table and writes
+ * bench/results.json.
+ *
+ *   node dist/bench/run.js [--only=sign,size,cold,bulk] [--quick]
+ *
+ * `--only` runs some sections and prints them without writing results.json; `--quick` shortens
+ * everything (for trying the benchmark itself, not for figures).
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { measureBulk, type BulkResult } from './bulk.js';
+import { measureColdStart } from './cold-start.js';
+import { machine, repoRoot } from './common.js';
+import { measureSign, type SignResult } from './sign.js';
+import { measureSize } from './size.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const sections = new Set((onlyArg ? onlyArg.slice('--only='.length) : 'size,cold,sign,bulk').split(','));
+const writeResults = !onlyArg && !quick;
+
+const SIZE_GOAL_BYTES = 25 * 1024;
+const BULK = { count: quick ? 2000 : 10_000, concurrency: 32, warmup: quick ? 500 : 2000, rounds: quick ? 1 : 3 };
+
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+interface Row {
+  measure: string;
+  ours: string;
+  reference: string;
+  ratio: string;
+  goal: string;
+  result: string;
+}
+const rows: Row[] = [];
+const goals: { name: string; met: boolean }[] = [];
+
+function row(measure: string, ours: string, reference: string, ratio: string, goal = '', met?: boolean): void {
+  rows.push({ measure, ours, reference, ratio, goal, result: met === undefined ? '' : met ? 'met' : 'MISSED' });
+  if (met !== undefined) goals.push({ name: measure, met });
+}
+
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+const n1 = (x: number) => x.toFixed(1);
+const x2 = (x: number) => `${x.toFixed(2)}×`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const load = loadavg()[0]!;
+  const m = machine();
+  log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; 1-minute load average ${load.toFixed(2)}`);
+  if (load > 0.7 * m.cores) log(`warning: the machine is busy (load ${load.toFixed(2)} on ${m.cores} cores); throughput figures will be noisy`);
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { ...m, load_average_at_start: Number(load.toFixed(2)) },
+  };
+
+  if (sections.has('size')) {
+    log('size: esbuild browser bundles (minified) + gzip -9');
+    const size = await measureSize();
+    Object.assign(results, {
+      bundle_gzip_bytes: size.ours.gzip_bytes,
+      ali_oss_bundle_gzip_bytes: size.aliOss.gzip_bytes,
+      bundle: { ours: size.ours, ali_oss: size.aliOss, page: 'bench/pages/*.ts: one putSymlink call; esbuild --bundle --minify --format=esm --platform=browser; ali-oss through its package.json "browser" build' },
+    });
+    row('Bundle, gzip (JS + wasm)', `${kb(size.ours.gzip_bytes)} (${kb(size.ours.js_gzip_bytes)} JS + ${kb(size.ours.wasm_gzip_bytes)} wasm)`, `ali-oss ${kb(size.aliOss.gzip_bytes)}`,
+      `${(size.ours.gzip_bytes / size.aliOss.gzip_bytes * 100).toFixed(0)}% of it`, `≤ ${kb(SIZE_GOAL_BYTES)}`, size.ours.gzip_bytes <= SIZE_GOAL_BYTES);
+  }
+
+  if (sections.has('cold')) {
+    const runs = quick ? 3 : 11;
+    log(`cold start: ${runs} fresh processes each, alternating`);
+    const cold = await measureColdStart(runs);
+    Object.assign(results, {
+      cold_start_ms: cold.ours.ms,
+      ali_oss_cold_start_ms: cold.aliOss.ms,
+      cold_start: { ours: cold.ours, ali_oss: cold.aliOss, bare_node_wall_ms: cold.bareNodeMs, runs, note: 'ms: process start (performance.now(), Node boot included) to the first signed PutSymlink; wall_ms: spawn to exit' },
+    });
+    row('Cold start to 1st signature', `${n1(cold.ours.ms)} ms (import ${n1(cold.ours.import_ms)})`, `ali-oss ${n1(cold.aliOss.ms)} ms (import ${n1(cold.aliOss.import_ms)})`,
+      `${x2(cold.aliOss.ms / cold.ours.ms)} faster`, 'faster than ali-oss', cold.ours.ms < cold.aliOss.ms);
+    row('  spawn to exit (wall)', `${n1(cold.ours.wall_ms)} ms`, `ali-oss ${n1(cold.aliOss.wall_ms)} ms; bare node ${n1(cold.bareNodeMs)} ms`, x2(cold.aliOss.wall_ms / cold.ours.wall_ms));
+  }
+
+  if (sections.has('sign')) {
+    const opts = { rounds: quick ? 1 : 3, ms: quick ? 400 : 1500 };
+    log(`sign: ${opts.rounds} rounds × ${opts.ms} ms per variant, each in a fresh process`);
+    const sign = await measureSign(opts);
+    addSign(results, sign);
+  }
+
+  if (sections.has('bulk')) {
+    log(`bulk: ${BULK.count} PutSymlink × ${BULK.rounds} rounds per scenario at concurrency ${BULK.concurrency} (+${BULK.warmup} warm-up), server in a child process`);
+    const bulk = await measureBulk(BULK);
+    addBulk(results, bulk);
+  }
+
+  results.goals = Object.fromEntries(goals.map((g) => [g.name.trim(), g.met]));
+  results.duration_s = Math.round((Date.now() - started) / 1000);
+  printTable(results);
+  if (writeResults) {
+    const file = join(repoRoot, 'bench', 'results.json');
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    log(`wrote ${file}`);
+  } else {
+    log('partial or quick run: bench/results.json not written');
+  }
+}
+
+function addSign(results: Record<string, unknown>, sign: SignResult): void {
+  const ours = sign.opsPerSec.ours!;
+  const ali = sign.opsPerSec['ali-oss']!;
+  Object.assign(results, {
+    sign_ops_per_s: Math.round(ours),
+    ali_oss_sign_ops_per_s: Math.round(ali),
+    sign: {
+      api: 'signRequest (public, synchronous, V4 header form; the target percent-encoded by the caller, as ali-oss putSymlink does before createRequest)',
+      ali_oss_path: 'putSymlink preamble + createRequest (headers, V4 Authorization, URL), no send',
+      ops_per_s: Object.fromEntries(Object.entries(sign.opsPerSec).map(([k, v]) => [k, Math.round(v)])),
+      us_per_op: Object.fromEntries(Object.entries(sign.usPerOp).map(([k, v]) => [k, Number(v.toFixed(2))])),
+      boundary: sign.boundary,
+      errors: sign.errors,
+    },
+  });
+  row('Sign PutSymlink (ops/s)', `${n0(ours)} (${n1(1e6 / ours)} µs)`, `ali-oss ${n0(ali)} (${n1(1e6 / ali)} µs)`, x2(ours / ali), '≥ 3×', ours / ali >= 3);
+  const extra: [keyof SignResult['opsPerSec'], string][] = [
+    ['ours-presign', '  presignPutSymlink (async)'],
+    ['ours-internal', '  core call per putSymlink'],
+    ['plain', '  plain JS, node:crypto'],
+  ];
+  for (const [variant, label] of extra) {
+    const v = sign.opsPerSec[variant];
+    if (v !== undefined) row(label, `${n0(v)} (${n1(1e6 / v)} µs)`, `ali-oss ${n0(ali)}`, x2(v / ali));
+    else row(label, 'n/a', sign.errors[variant] ?? '', '');
+  }
+  if (sign.boundary) {
+    const b = sign.boundary;
+    row('  wasm boundary', `bare call ${n1(b.emptyCallNs)} ns`,
+      `signRequest: ${b.signRequestCrossings.toWasm} calls in, ${b.signRequestCrossings.toJs} out; core call: ${b.prepareOperationCrossings.toWasm} in, ${b.prepareOperationCrossings.toJs} out`, '');
+  }
+}
+
+function addBulk(results: Record<string, unknown>, bulk: BulkResult): void {
+  const p = bulk.perSec;
+  Object.assign(results, {
+    bulk_per_s: Math.round(p['ours-fetch']),
+    bulk_node_transport_per_s: Math.round(p['ours-node']),
+    ali_oss_bulk_per_s: Math.round(p['ali-oss']),
+    raw_fetch_bulk_per_s: Math.round(p['raw-fetch']),
+    raw_node_http_bulk_per_s: Math.round(p['raw-http']),
+    bulk_peak_rss_mb: Number(bulk.peakRssMb['ours-fetch'].toFixed(1)),
+    bulk: {
+      requests: BULK.count, concurrency: BULK.concurrency, warmup: BULK.warmup, rounds: BULK.rounds,
+      server: bulk.server,
+      unsigned_baselines: 'raw-fetch and raw-http replay the same PutSymlink requests, pre-signed before the clock starts (the server rejects unsigned writes), so the server does the same work in every scenario',
+      per_s: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Math.round(v)])),
+      per_s_rounds: bulk.rounds,
+      client_cpu_us_per_request: Object.fromEntries(Object.entries(bulk.cpuUsPerRequest).map(([k, v]) => [k, Number(v.toFixed(1))])),
+      peak_rss_mb: Object.fromEntries(Object.entries(bulk.peakRssMb).map(([k, v]) => [k, Number(v.toFixed(1))])),
+    },
+  });
+  const cpu = bulk.cpuUsPerRequest;
+  const r = (a: number, b: number) => a / b;
+  row('Bulk via fetch (req/s)', `${n0(p['ours-fetch'])}`, `raw fetch ${n0(p['raw-fetch'])}`, x2(r(p['ours-fetch'], p['raw-fetch'])), '≥ 0.90×', r(p['ours-fetch'], p['raw-fetch']) >= 0.9);
+  row('Bulk via node transport', `${n0(p['ours-node'])}`, `raw node:http ${n0(p['raw-http'])}`, x2(r(p['ours-node'], p['raw-http'])), '≥ 0.90×', r(p['ours-node'], p['raw-http']) >= 0.9);
+  row('  vs ali-oss', `${n0(p['ours-node'])}`, `ali-oss ${n0(p['ali-oss'])}`, x2(r(p['ours-node'], p['ali-oss'])), '≥ 2×', r(p['ours-node'], p['ali-oss']) >= 2);
+  row('  transport alone (pre-signed)', `${n0(p['raw-node-transport'])}`, `raw node:http ${n0(p['raw-http'])}`, x2(r(p['raw-node-transport'], p['raw-http'])));
+  row('  via fetch vs ali-oss', `${n0(p['ours-fetch'])}`, `ali-oss ${n0(p['ali-oss'])}`, x2(r(p['ours-fetch'], p['ali-oss'])));
+  row('Client CPU per request (µs)', `fetch ${n0(cpu['ours-fetch'])}, node ${n0(cpu['ours-node'])}`,
+    `ali-oss ${n0(cpu['ali-oss'])}; raw fetch ${n0(cpu['raw-fetch'])}, node:http ${n0(cpu['raw-http'])}`, '');
+  row('Peak RSS, bulk run (MB)', `fetch ${n1(bulk.peakRssMb['ours-fetch'])}, node ${n1(bulk.peakRssMb['ours-node'])}`,
+    `ali-oss ${n1(bulk.peakRssMb['ali-oss'])}; raw fetch ${n1(bulk.peakRssMb['raw-fetch'])}, node:http ${n1(bulk.peakRssMb['raw-http'])}`, '');
+}
+
+function printTable(results: Record<string, unknown>): void {
+  const m = results.machine as ReturnType<typeof machine> & { load_average_at_start: number };
+  const head: Row = { measure: 'Measure', ours: 'oss-symlink', reference: 'Compared with', ratio: 'Ratio', goal: 'Goal', result: '' };
+  const all = [head, ...rows];
+  const keys = Object.keys(head) as (keyof Row)[];
+  const width = Object.fromEntries(keys.map((k) => [k, Math.max(...all.map((r) => r[k].length))])) as Record<keyof Row, number>;
+  const line = (r: Row) => '| ' + keys.map((k) => r[k].padEnd(width[k])).join(' | ') + ' |';
+  const out = [
+    '',
+    `oss-symlink benchmark, ${results.date as string}`,
+    `${m.cpu} (${m.cores} cores), Node ${m.node}, ${m.platform}, load average at start ${m.load_average_at_start}`,
+    '',
+    line(head),
+    '|' + keys.map((k) => '-'.repeat(width[k] + 2)).join('|') + '|',
+    ...rows.map(line),
+    '',
+    `Goals met: ${goals.filter((g) => g.met).length} of ${goals.length}.`,
+  ];
+  if (sections.has('sign')) out.push('Sign: ours = signRequest (public, synchronous, header form); ali-oss = putSymlink\'s request path up to the signed request (createRequest).');
+  if (sections.has('bulk')) out.push('Bulk: server in a child process; every client in a fresh process; raw fetch / raw node:http replay the same requests pre-signed.');
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

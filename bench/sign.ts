@@ -1,0 +1,50 @@
+/**
+ * Signing speed, each variant in its own fresh process (sign-child.ts), rounds interleaved so
+ * that drift on the machine hits every variant alike; the median round counts.
+ */
+import { median, runChild } from './common.js';
+
+export const SIGN_VARIANTS = ['ours', 'ali-oss', 'ours-presign', 'ours-internal', 'plain'] as const;
+export type SignVariant = (typeof SIGN_VARIANTS)[number];
+
+export interface SignResult {
+  opsPerSec: Partial<Record<SignVariant, number>>;
+  usPerOp: Partial<Record<SignVariant, number>>;
+  errors: Partial<Record<SignVariant, string>>;
+  boundary?: {
+    emptyCallNs: number;
+    signRequestCrossings: { toWasm: number; toJs: number };
+    prepareOperationCrossings: { toWasm: number; toJs: number };
+  };
+}
+
+/** Variants whose failure fails the benchmark; the others are reported as missing. */
+const REQUIRED = new Set<SignVariant>(['ours', 'ali-oss']);
+
+export async function measureSign(options: { rounds: number; ms: number }): Promise<SignResult> {
+  const samples: Partial<Record<SignVariant, number[]>> = {};
+  const out: SignResult = { opsPerSec: {}, usPerOp: {}, errors: {} };
+  for (let round = 0; round < options.rounds; round++) {
+    for (let k = 0; k < SIGN_VARIANTS.length; k++) {
+      const variant = SIGN_VARIANTS[(k + round) % SIGN_VARIANTS.length]!;
+      if (out.errors[variant]) continue;
+      try {
+        const { value } = await runChild<{ opsPerSec: number }>('sign-child.js', [variant, String(options.ms)]);
+        (samples[variant] ??= []).push(value.opsPerSec);
+      } catch (e) {
+        if (REQUIRED.has(variant)) throw e;
+        out.errors[variant] = (e as Error).message.split('\n').slice(0, 3).join(' ');
+      }
+    }
+  }
+  for (const [variant, xs] of Object.entries(samples) as [SignVariant, number[]][]) {
+    out.opsPerSec[variant] = median(xs);
+    out.usPerOp[variant] = 1e6 / median(xs);
+  }
+  try {
+    out.boundary = (await runChild<NonNullable<SignResult['boundary']>>('sign-child.js', ['boundary'])).value;
+  } catch (e) {
+    out.errors.ours = `boundary: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return out;
+}
