@@ -14,7 +14,7 @@ import {
   onInterrupt, parse, secondsFlag, str,
 } from './common.js';
 import { Journal } from './journal.js';
-import { csvField, isBad, linkRowCells, manifestRows, type LinkRow, type ManifestFormat, type RowCells } from './manifest.js';
+import { csvField, isBad, linkRowCells, manifestRows, type LinkRow, type ManifestFormat, type ManifestItem, type RowCells } from './manifest.js';
 import { Progress, formatDuration, processed, type Counts, type ProgressMode } from './progress.js';
 import { BULK_USAGE } from './usage.js';
 
@@ -73,7 +73,6 @@ function rowId(scope: string, item: LinkRow, o: PutSymlinkOptions): string {
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 32);
 }
 
-
 const FAILED_HEADER = 'row,error,link,target,forbidOverwrite,acl,storageClass,meta,tags,message';
 
 /** The failed rows as a manifest (extra columns row, error and message are ignored when read back). */
@@ -102,12 +101,25 @@ async function readStdin(): Promise<string> {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export async function bulkCommand(argv: string[], output: Output, env: NodeJS.ProcessEnv): Promise<number> {
+/** What the command line asks for. */
+interface Settings {
+  manifest: string;
+  fromStdin: boolean;
+  format: ManifestFormat | undefined;
+  concurrency: number;
+  mode: ProgressMode;
+  intervalMs: number;
+  dryRun: boolean;
+  json: boolean;
+  journalPath: string | undefined;
+  failedPath: string;
+  defaults: Defaults;
+  client: OssClientOptions;
+}
+
+function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | undefined {
   const { values, positionals } = parse('bulk', argv, BULK_OPTIONS);
-  if (values.help) {
-    output.out(BULK_USAGE);
-    return EXIT.ok;
-  }
+  if (values.help) return undefined;
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0
       ? 'missing MANIFEST: a CSV or JSON Lines file, or - for standard input'
@@ -115,105 +127,139 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
   }
   const manifest = positionals[0]!;
   const fromStdin = manifest === '-';
-  const concurrency = intFlag(values, 'concurrency', 1, 1000, 16, 'bulk');
-  const intervalMs = secondsFlag(values, 'progress-interval', 0.05, 3600, 5000, 'bulk');
   const format = str(values, 'format');
   if (format !== undefined && format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl (got '${format}')`, 'bulk');
-  const progressFlag = str(values, 'progress') ?? 'auto';
-  if (!['auto', 'bar', 'lines', 'none'].includes(progressFlag)) throw new UsageError(`--progress must be auto, bar, lines or none (got '${progressFlag}')`, 'bulk');
-  const mode: ProgressMode = progressFlag === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : progressFlag as ProgressMode;
-  const dryRun = values['dry-run'] === true;
-  const json = values.json === true;
+  const progress = str(values, 'progress') ?? 'auto';
+  if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw new UsageError(`--progress must be auto, bar, lines or none (got '${progress}')`, 'bulk');
   if (values['no-journal'] && values.journal !== undefined) throw new UsageError('--journal and --no-journal contradict each other: pick one', 'bulk');
-  const journalPath = values['no-journal'] ? undefined : str(values, 'journal') ?? (fromStdin ? undefined : `${manifest}.journal`);
-  const failedPath = str(values, 'failed') ?? (fromStdin ? 'stdin.failed.csv' : `${manifest}.failed.csv`);
   const defaults: Defaults = { forbidOverwrite: values['forbid-overwrite'] === true };
   const acl = str(values, 'acl');
   if (acl !== undefined) defaults.acl = acl;
   const storageClass = str(values, 'storage-class');
   if (storageClass !== undefined) defaults.storageClass = storageClass;
-  const options: OssClientOptions = clientOptions(values, env, 'bulk', { maxAttempts: 5 });
+  return {
+    manifest,
+    fromStdin,
+    format: format as ManifestFormat | undefined,
+    concurrency: intFlag(values, 'concurrency', 1, 1000, 16, 'bulk'),
+    mode: progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : progress as ProgressMode,
+    intervalMs: secondsFlag(values, 'progress-interval', 0.05, 3600, 5000, 'bulk'),
+    dryRun: values['dry-run'] === true,
+    json: values.json === true,
+    journalPath: values['no-journal'] ? undefined : str(values, 'journal') ?? (fromStdin ? undefined : `${manifest}.journal`),
+    failedPath: str(values, 'failed') ?? (fromStdin ? 'stdin.failed.csv' : `${manifest}.failed.csv`),
+    defaults,
+    client: clientOptions(values, env, 'bulk', { maxAttempts: 5 }),
+  };
+}
 
-  // Everything that can be wrong with files is found now, not after the run.
-  let stdinText: string | undefined;
-  if (fromStdin) {
-    stdinText = await readStdin();
-  } else {
-    const info = await stat(manifest).catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read the manifest ${manifest}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, 'bulk');
-    });
-    if (!info.isFile()) throw new UsageError(`the manifest ${manifest} is not a file`, 'bulk');
+/** The manifest as text chunks, as many times as asked; problems with files are usage errors, found up front. */
+async function openSources(s: Settings): Promise<() => AsyncIterable<string>> {
+  if (s.fromStdin) {
+    const text = await readStdin();
+    return () => (async function* () { yield text; })();
   }
-  for (const [flag, path] of [['--failed', failedPath], ['--journal', journalPath]] as const) {
-    if (path === undefined || dryRun) continue;
+  const info = await stat(s.manifest).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read the manifest ${s.manifest}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, 'bulk');
+  });
+  if (!info.isFile()) throw new UsageError(`the manifest ${s.manifest} is not a file`, 'bulk');
+  for (const [flag, path] of [['--failed', s.failedPath], ['--journal', s.journalPath]] as const) {
+    if (path === undefined || s.dryRun) continue;
     await access(dirname(resolve(path)), constants.W_OK).catch(() => {
       throw new UsageError(`cannot write ${path} (${flag}): its directory does not exist or is not writable`, 'bulk');
     });
   }
-  const chunks = (): AsyncIterable<string> => (stdinText !== undefined
-    ? (async function* () { yield stdinText; })()
-    : createReadStream(manifest, { encoding: 'utf8', highWaterMark: 1 << 16 }));
-  const name = fromStdin ? 'standard input' : manifest;
-  const formatOption = format as ManifestFormat | undefined;
+  return () => createReadStream(s.manifest, { encoding: 'utf8', highWaterMark: 1 << 16 });
+}
 
-  let retries = 0;
-  const client = new OssClient({
-    ...options,
-    fetch: createNodeFetch({ maxSockets: concurrency }),
-    onRetry: () => { retries++; },
-  });
-  const scope = JSON.stringify([options.region, options.bucket, options.endpoint ?? '']);
+interface Scan {
+  total: number;
+  bad: Map<number, Failure>;
+  /** For each link, the last good row naming it: earlier rows for the same link are superseded. */
+  lastRowOf: Map<string, number>;
+}
 
-  // Pass 1: parse and check every row; remember the last good row of each link.
-  const started = Date.now();
-  if (mode === 'bar') output.errRaw('checking the manifest...');
-  const bad = new Map<number, Failure>();
-  const lastRowOf = new Map<string, number>();
-  let total = 0;
-  for await (const item of manifestRows(chunks(), name, formatOption)) {
-    total++;
+/** Pass 1: parses and checks every row; nothing is sent. */
+async function scan(rows: AsyncIterable<ManifestItem>, client: OssClient, defaults: Defaults): Promise<Scan> {
+  const result: Scan = { total: 0, bad: new Map(), lastRowOf: new Map() };
+  for await (const item of rows) {
+    result.total++;
     if (isBad(item)) {
-      bad.set(item.row, item);
+      result.bad.set(item.row, item);
       continue;
     }
     try {
-      // Presigning runs every check a request gets, without sending anything.
+      // Presigning runs every check a request gets (key, target, options), without sending anything.
       await client.presignPutSymlink(item.link, item.target, putOptions(item, defaults));
     } catch (e) {
       if (!(e instanceof OssError && e.status === 0)) throw e;
-      bad.set(item.row, { row: item.row, code: e.code, message: e.message, link: item.link, cells: linkRowCells(item) });
+      result.bad.set(item.row, { row: item.row, code: e.code, message: e.message, link: item.link, cells: linkRowCells(item) });
       continue;
     }
-    lastRowOf.set(item.link, item.row);
+    result.lastRowOf.set(item.link, item.row);
   }
-  if (mode === 'bar') output.errRaw('\r\x1b[K');
+  return result;
+}
+
+/** Why the run ended early. */
+interface Stop {
+  signal?: NodeJS.Signals;
+  /** OSS refused the keys or the bucket. */
+  error?: OssError;
+  journalError?: Error;
+}
+
+export async function bulkCommand(argv: string[], output: Output, env: NodeJS.ProcessEnv): Promise<number> {
+  const s = settingsFrom(argv, env);
+  if (!s) {
+    output.out(BULK_USAGE);
+    return EXIT.ok;
+  }
+  const source = await openSources(s);
+  const name = s.fromStdin ? 'standard input' : s.manifest;
+  const rows = () => manifestRows(source(), name, s.format);
+  let retries = 0;
+  const client = new OssClient({
+    ...s.client,
+    fetch: createNodeFetch({ maxSockets: s.concurrency }),
+    onRetry: () => { retries++; },
+  });
+  const scope = JSON.stringify([s.client.region, s.client.bucket, s.client.endpoint ?? '']);
+
+  const startedAt = Date.now();
+  if (s.mode === 'bar') output.errRaw('checking the manifest...');
+  const { total, bad, lastRowOf } = await scan(rows(), client, s.defaults);
+  if (s.mode === 'bar') output.errRaw('\r\x1b[K');
 
   let journal: Journal;
   try {
-    journal = journalPath === undefined ? Journal.none() : await Journal.open(journalPath, { manifest: fromStdin ? '-' : manifest, bucket: options.bucket }, { write: !dryRun });
+    journal = s.journalPath === undefined
+      ? Journal.none()
+      : await Journal.open(s.journalPath, { manifest: s.fromStdin ? '-' : s.manifest, bucket: s.client.bucket }, { write: !s.dryRun });
   } catch (e) {
-    throw new UsageError(`cannot use the journal ${journalPath}: ${(e as Error).message}`, 'bulk');
+    throw new UsageError(`cannot use the journal ${s.journalPath}: ${(e as Error).message}`, 'bulk');
   }
 
   const counts: Counts = { total, done: 0, skipped: 0, superseded: 0, failed: 0, bad: bad.size };
   const failures: Failure[] = [...bad.values()];
-  const progress = new Progress(mode, intervalMs, output, counts);
+  const progress = new Progress(s.mode, s.intervalMs, output, counts);
   let rowMessages = 0;
   const report = (f: Failure, what: string) => {
-    if (json) return;
+    if (s.json) return;
     if (rowMessages++ < MAX_ROW_MESSAGES) progress.note(`line ${f.row}${f.link !== undefined ? ` ${JSON.stringify(f.link)}` : ''}: ${what}: ${f.code}: ${f.message}`);
-    else if (rowMessages === MAX_ROW_MESSAGES + 1) progress.note(`... more in ${dryRun ? 'the summary' : failedPath}`);
+    else if (rowMessages === MAX_ROW_MESSAGES + 1) progress.note(s.dryRun ? '... more bad rows (--json lists up to 100)' : `... more in ${s.failedPath}`);
   };
-  if (!json) {
-    output.err(`bulk: ${plural(total, 'row')} in ${name}${journalPath ? `, ${journal.done.size} done earlier per ${journalPath}` : ''}; `
-      + `${dryRun ? 'dry run, nothing is sent' : `up to ${concurrency} at a time`}`);
+  if (!s.json) {
+    output.err(`bulk: ${plural(total, 'row')} in ${name}${s.journalPath ? `, ${journal.done.size} done earlier per ${s.journalPath}` : ''}; `
+      + `${s.dryRun ? 'dry run, nothing is sent' : `up to ${s.concurrency} at a time`}`);
   }
   for (const f of bad.values()) report(f, 'bad row');
+
   let toLink = 0;
   let alreadyExisted = 0;
-  let stopped: { signal?: NodeJS.Signals; error?: OssError; journalError?: Error } | undefined;
+  let stopped: Stop | undefined;
   const controller = new AbortController();
-  const stop = (why: NonNullable<typeof stopped>) => {
+  const stop = (why: Stop) => {
     if (stopped) return;
     stopped = why;
     controller.abort(new Error('stopped'));
@@ -223,7 +269,8 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
     stop({ signal });
   });
 
-  async function runRow(item: LinkRow, id: string, o: PutSymlinkOptions): Promise<void> {
+  /** Sends one row; it counts as done once its success is in the journal. Never rejects. */
+  async function send(item: LinkRow, id: string, o: PutSymlinkOptions): Promise<void> {
     const signal = controller.signal;
     const journaled = (p: Promise<void>) => p.catch((e: Error) => { throw new JournalWriteError(e.message); });
     try {
@@ -244,9 +291,10 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
       if (e instanceof JournalWriteError) return stop({ journalError: e });
       if (signal.aborted) return; // not done: redone on the next run
       if (isConfigError(e)) return stop({ error: e });
-      const failure: Failure = e instanceof OssError
-        ? { row: item.row, code: e.code, message: e.message, link: item.link, cells: linkRowCells(item) }
-        : { row: item.row, code: 'Error', message: e instanceof Error ? e.message : String(e), link: item.link, cells: linkRowCells(item) };
+      const failure: Failure = {
+        row: item.row, code: e instanceof OssError ? e.code : 'Error', message: e instanceof Error ? e.message : String(e),
+        link: item.link, cells: linkRowCells(item),
+      };
       counts.failed++;
       failures.push(failure);
       report(failure, 'failed');
@@ -257,26 +305,26 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
   progress.start();
   const inFlight = new Set<Promise<void>>();
   try {
-    for await (const item of manifestRows(chunks(), name, formatOption)) {
+    for await (const item of rows()) {
       if (stopped) break;
       if (isBad(item) || bad.has(item.row)) continue;
       if (lastRowOf.get(item.link) !== item.row) {
         counts.superseded++;
         continue;
       }
-      const o = putOptions(item, defaults);
+      const o = putOptions(item, s.defaults);
       const id = rowId(scope, item, o);
       if (journal.done.has(id)) {
         counts.skipped++;
         continue;
       }
-      if (dryRun) {
+      if (s.dryRun) {
         toLink++;
         continue;
       }
-      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      while (inFlight.size >= s.concurrency) await Promise.race(inFlight);
       if (stopped) break;
-      const task: Promise<void> = runRow(item, id, o).finally(() => inFlight.delete(task));
+      const task: Promise<void> = send(item, id, o).finally(() => inFlight.delete(task));
       inFlight.add(task);
     }
     await Promise.all(inFlight);
@@ -286,23 +334,21 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
     await journal.close();
   }
 
-  const elapsedMs = Date.now() - started;
-  if (!dryRun && (failures.length > 0 || (await stat(failedPath).then(() => true, () => false)))) {
-    await writeAtomically(failedPath, failedCsv(failures));
+  // A failed-rows file left by an earlier run is replaced even when nothing failed this time.
+  if (!s.dryRun && (failures.length > 0 || (await stat(s.failedPath).then(() => true, () => false)))) {
+    await writeAtomically(s.failedPath, failedCsv(failures));
   }
-
-  const failedRows = counts.failed + counts.bad;
   const exitCode = stopped?.signal ? EXIT.interrupted
     : stopped?.error ? EXIT.usage
-      : stopped?.journalError ? EXIT.failed
-        : failedRows > 0 ? EXIT.failed : EXIT.ok;
+      : stopped?.journalError || failures.length > 0 ? EXIT.failed : EXIT.ok;
+  const elapsedMs = Date.now() - startedAt;
 
-  if (json) {
+  if (s.json) {
     const summary: Record<string, unknown> = {
-      manifest: fromStdin ? '-' : manifest,
-      bucket: options.bucket,
+      manifest: s.fromStdin ? '-' : s.manifest,
+      bucket: s.client.bucket,
       ok: exitCode === EXIT.ok,
-      dryRun,
+      dryRun: s.dryRun,
       total,
       linked: counts.done,
       alreadyDone: counts.skipped,
@@ -312,13 +358,13 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
       notAttempted: total - processed(counts) - toLink,
       retries,
       elapsedMs,
-      journal: journalPath ?? null,
-      failedFile: !dryRun && failures.length > 0 ? failedPath : null,
+      journal: s.journalPath ?? null,
+      failedFile: !s.dryRun && failures.length > 0 ? s.failedPath : null,
       failures: [...failures].sort((a, b) => a.row - b.row).slice(0, MAX_JSON_FAILURES)
         .map((f) => ({ row: f.row, link: f.link ?? null, code: f.code, message: f.message })),
       exitCode,
     };
-    if (dryRun) summary.toLink = toLink;
+    if (s.dryRun) summary.toLink = toLink;
     if (alreadyExisted > 0) summary.alreadyExisted = alreadyExisted;
     if (stopped?.signal) summary.interrupted = stopped.signal;
     if (stopped?.error) summary.stopped = { code: stopped.error.code, status: stopped.error.status, message: stopped.error.message };
@@ -327,7 +373,7 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
     return exitCode;
   }
 
-  const parts = [dryRun ? `${toLink} to link` : `${counts.done} linked`, `${counts.skipped} already done`,
+  const parts = [s.dryRun ? `${toLink} to link` : `${counts.done} linked`, `${counts.skipped} already done`,
     `${counts.superseded} superseded by a later row`, `${counts.failed} failed`, `${counts.bad} bad`];
   const speed = counts.done > 0 ? `, ${Math.round((counts.done * 1000) / Math.max(1, elapsedMs))} links/s` : '';
   const retried = retries > 0 ? `, ${plural(retries, 'retry', 'retries')}` : '';
@@ -335,16 +381,17 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
   output.out(`bulk: ${plural(total, 'row')} in ${took}${speed}${retried}: ${parts.join(', ')}`);
   if (stopped?.signal) {
     const left = total - processed(counts);
-    output.out(`bulk: interrupted by ${stopped.signal}; ${plural(left, 'row')} not done. Run the same command again to resume${journalPath ? ` (journal ${journalPath})` : ' (no journal: everything will be sent again)'}.`);
+    output.out(`bulk: interrupted by ${stopped.signal}; ${plural(left, 'row')} not done. Run the same command again to resume`
+      + `${s.journalPath ? ` (journal ${s.journalPath})` : ' (no journal: everything will be sent again)'}.`);
   }
   if (stopped?.error) {
     output.err(`bulk: stopped, OSS refused the configuration: ${describeError(stopped.error)}`);
     output.err('bulk: fix it and run the same command again; finished rows are not redone.');
   }
-  if (stopped?.journalError) output.err(`bulk: stopped, cannot write the journal ${journalPath}: ${stopped.journalError.message}`);
-  if (dryRun && failedRows > 0) output.out(`bulk: ${plural(counts.bad, 'bad row')}: fix them before the real run.`);
-  if (!dryRun && failures.length > 0) {
-    output.out(`bulk: ${plural(failures.length, 'row')} not done are listed in ${failedPath}; fix what needs fixing and run: oss-symlink bulk ${failedPath}`);
+  if (stopped?.journalError) output.err(`bulk: stopped, cannot write the journal ${s.journalPath}: ${stopped.journalError.message}`);
+  if (s.dryRun && counts.bad > 0) output.out(`bulk: ${plural(counts.bad, 'bad row')}: fix them before the real run.`);
+  if (!s.dryRun && failures.length > 0) {
+    output.out(`bulk: ${plural(failures.length, 'row')} not done are listed in ${s.failedPath}; fix what needs fixing and run: oss-symlink bulk ${s.failedPath}`);
   }
   return exitCode;
 }

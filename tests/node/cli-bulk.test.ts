@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { csvRecords } from '../../cli/manifest.js';
+import { csvRecords, type LinkRow } from '../../cli/manifest.js';
 import {
   cliPath, csvCell, journalDoneLinks, lastLinkedCount, putSymlinkRequests, runCli, spawnCli, startHarness, type Harness,
 } from './helpers/cli-harness.js';
@@ -20,14 +20,8 @@ interface Summary {
   failures: { row: number; link: string | null; code: string }[];
 }
 
-interface Wanted {
-  target: string;
-  forbidOverwrite?: boolean;
-  acl?: string;
-  storageClass?: string;
-  meta?: Record<string, string>;
-  tags?: Record<string, string>;
-}
+/** What a row asks for its link. */
+type Wanted = Omit<LinkRow, 'row' | 'link'>;
 
 /** A CSV manifest from rows of cells (or raw lines); returns the text and the line each row starts on. */
 function csv(rows: (string[] | { raw: string })[]): { text: string; lines: number[] } {
@@ -274,6 +268,19 @@ test('rows from standard input, JSON Lines', async () => {
   assert.deepEqual(s.failures.map((f) => [f.row, f.code]), [[3, 'InvalidObjectName']]);
   assert.deepEqual((await h.client.getSymlink('stdin/中文 1')).meta, { a: '1' });
   assert.match(await readFile(join(h.dir, 'stdin-failed.csv'), 'utf8'), /^row,error,link,target.*\r\n3,InvalidObjectName,\/bad,t3,/);
+});
+
+test('--dry-run checks every row and sends nothing', async () => {
+  const manifest = join(h.dir, 'dry.csv');
+  await writeFile(manifest, csv([['dry/1', 't1'], ['dry/2', 't2'], ['dry/1', 't1b'], ['dry/3', 't3', '', 'bogus-acl']]).text);
+  const mark = h.server.requests.length;
+  const r = await runCli(['bulk', manifest, '--dry-run', '--json'], { env: h.env });
+  assert.equal(r.code, 1, r.stderr);
+  const s = JSON.parse(r.stdout) as Summary & { toLink: number };
+  assert.deepEqual([s.total, s.toLink, s.superseded, s.bad, s.linked], [4, 2, 1, 1, 0]);
+  assert.deepEqual(s.failures.map((f) => [f.row, f.code]), [[5, 'InvalidAcl']]);
+  assert.equal(h.server.requests.length, mark);
+  await assert.rejects(readFile(`${manifest}.journal`), { code: 'ENOENT' });
 });
 
 /** Runs the CLI with a pseudo-terminal as stdin, stdout and stderr (Python's pty module). */

@@ -468,16 +468,21 @@ describe('persistence with dataDir', () => {
 
   test('buckets, versions, symlinks, objects and delete markers survive a restart', async () => {
     const first = await startServer({ ...baseOptions, dataDir });
-    await oss(first, 'PUT', 'plain', 'p/obj', { body: 'persisted', headers: { 'content-type': 'text/plain', 'x-oss-meta-a': 'b' } });
-    await oss(first, 'PUT', 'plain', 'p/obj', { body: 'persisted v2', headers: { 'content-type': 'text/plain' } });
-    await oss(first, 'PUT', 'plain', 'p/link', { query: { symlink: null }, headers: symlinkHeaders('p/obj') });
-    const v1 = (await oss(first, 'PUT', 'vers', 'p/v', { body: 'one' })).headers['x-oss-version-id'];
-    await oss(first, 'PUT', 'vers', 'p/v', { body: 'two' });
-    const marker = (await oss(first, 'DELETE', 'vers', 'p/v')).headers['x-oss-version-id'];
-    await oss(first, 'PUT', 'plain', 'p/deleted', { body: 'x' });
-    await oss(first, 'DELETE', 'plain', 'p/deleted');
-    assert.equal((await oss(first, 'PUT', 'created-later', '')).status, 200);
-    await first.close();
+    let v1: string | string[] | undefined;
+    let marker: string | string[] | undefined;
+    try {
+      await oss(first, 'PUT', 'plain', 'p/obj', { body: 'persisted', headers: { 'content-type': 'text/plain', 'x-oss-meta-a': 'b' } });
+      await oss(first, 'PUT', 'plain', 'p/obj', { body: 'persisted v2', headers: { 'content-type': 'text/plain' } });
+      await oss(first, 'PUT', 'plain', 'p/link', { query: { symlink: null }, headers: symlinkHeaders('p/obj') });
+      v1 = (await oss(first, 'PUT', 'vers', 'p/v', { body: 'one' })).headers['x-oss-version-id'];
+      await oss(first, 'PUT', 'vers', 'p/v', { body: 'two' });
+      marker = (await oss(first, 'DELETE', 'vers', 'p/v')).headers['x-oss-version-id'];
+      await oss(first, 'PUT', 'plain', 'p/deleted', { body: 'x' });
+      await oss(first, 'DELETE', 'plain', 'p/deleted');
+      assert.equal((await oss(first, 'PUT', 'created-later', '')).status, 200);
+    } finally {
+      await first.close();
+    }
     // A torn last line, as a crash mid-append would leave.
     appendFileSync(path.join(dataDir, 'journal.jsonl'), '{"t":"put","bucket":"plain","key":"torn","v":{');
 
