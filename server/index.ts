@@ -17,7 +17,7 @@ import {
   type OpRequest,
   type OpResponse,
 } from './operations.js';
-import { Store, type Bucket } from './store.js';
+import { Store } from './store.js';
 import { OssError, errorXml, errors } from './xml.js';
 
 export type { Faults } from './faults.js';
@@ -314,7 +314,7 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     return { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: Buffer.from(body) };
   }
 
-  async function objectOperation(req: IncomingMessage, address: Address, requestId: string): Promise<OpResponse> {
+  async function objectOperation(req: IncomingMessage, address: Address): Promise<OpResponse> {
     const method = req.method ?? 'GET';
     if (address.bucket === undefined) throw errors.notImplemented(`${method} on the service (e.g. ListBuckets)`);
     const queryMap = new Map<string, string>();
@@ -326,7 +326,7 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     const authRequest = { method, bucket: address.bucket, key: address.key, query: address.query, headers: req.headers };
     const authenticateNow = (): AuthResult => authenticate(authRequest, { region, now: now(), lookup: (id) => registry.lookup(id) });
 
-    let bucket = store.getBucket(address.bucket);
+    const bucket = store.getBucket(address.bucket);
     if (address.key === '') {
       if (method === 'PUT' && queryMap.size === 0) {
         if (authenticateNow().kind === 'anonymous') throw errors.accessDenied('Anonymous users cannot create buckets.');
@@ -351,8 +351,6 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
         throw errors.invalidArgument('x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 of the body.', '0002-00000233');
       }
     }
-    // The bucket may have been looked up before the body arrived; fetch it again for the write.
-    bucket = store.getBucket(address.bucket) as Bucket;
     const op: OpRequest = { method, bucket, key: address.key, query: queryMap, headers: req.headers, body, auth, now: now(), store, immutable };
     const symlink = queryMap.has('symlink');
     switch (method) {
@@ -409,7 +407,7 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
         lostAnswer = decision.kind === 'lostAnswer';
         const contentLength = Number(headerValue(req.headers, 'content-length') ?? 0);
         if (contentLength > maxBodyBytes) throw new BodyTooLarge();
-        answer = await objectOperation(req, parseAddress(req), requestId);
+        answer = await objectOperation(req, parseAddress(req));
       }
     } catch (error) {
       if (error instanceof BodyTooLarge) {

@@ -81,6 +81,21 @@ export async function runServe(argv: string[]): Promise<void> {
     credentials: [credentials],
     ...(logRequests ? { log: (line: string) => console.log(line) } : {}),
   });
+  // Handlers go in before anything is printed, so a signal sent on seeing the banner is not missed.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      // Removing the handlers lets a second Ctrl+C end the process at once if closing hangs.
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      console.log(`\n${signal}: closing the server`);
+      server.close().then(resolve, (error) => {
+        console.error(error);
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const buckets = [...(options.buckets ?? []), ...(options.versioned ?? []).map((b) => `${b} (versioned)`)];
   console.log(`Local OSS server listening on ${server.url}`);
   console.log(`  region:    ${server.region}`);
@@ -99,17 +114,5 @@ export async function runServe(argv: string[]): Promise<void> {
   console.log(`  Host: <bucket>.oss-${server.region}.aliyuncs.com  (virtual-hosted, as ali-oss sends to an IP endpoint)`);
   console.log('Press Ctrl+C to stop.');
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      console.log(`\n${signal}: closing the server`);
-      server.close().then(resolve, (error) => {
-        console.error(error);
-        resolve();
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
 }

@@ -104,12 +104,23 @@ const baseOptions: ServerOptions = {
   credentials: [{ accessKeyId: AK, accessKeySecret: SK }],
 };
 
-describe('object and symlink operations', () => {
-  let server: OssServer;
+
+/** Starts a server for the enclosing describe block and closes it afterwards. */
+function useServer(options: ServerOptions): () => OssServer {
+  let server: OssServer | undefined;
   before(async () => {
-    server = await startServer(baseOptions);
+    server = await startServer(options);
   });
-  after(() => server.close());
+  after(() => server?.close());
+  return () => server!;
+}
+
+describe('object and symlink operations', () => {
+  const current = useServer(baseOptions);
+  let server: OssServer;
+  before(() => {
+    server = current();
+  });
 
   test('PutObject / GetObject / HeadObject keep body, type, meta and OSS headers', async () => {
     const put = await oss(server, 'PUT', 'plain', 'docs/a.txt', {
@@ -367,11 +378,11 @@ describe('object and symlink operations', () => {
 });
 
 describe('fault injection', () => {
+  const current = useServer(baseOptions);
   let server: OssServer;
-  before(async () => {
-    server = await startServer(baseOptions);
+  before(() => {
+    server = current();
   });
-  after(() => server.close());
 
   test('error answers come before the write and are counted', async () => {
     server.setFaults({ errorRate: 1 });
@@ -428,11 +439,11 @@ describe('fault injection', () => {
 });
 
 describe('robustness', () => {
+  const current = useServer({ ...baseOptions, maxBodyBytes: 1024 });
   let server: OssServer;
-  before(async () => {
-    server = await startServer({ ...baseOptions, maxBodyBytes: 1024 });
+  before(() => {
+    server = current();
   });
-  after(() => server.close());
 
   const rawSocket = (payload: string | Buffer, destroyAfterWrite = false): Promise<string> =>
     new Promise((resolve) => {
