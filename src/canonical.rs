@@ -138,12 +138,7 @@ pub fn push_query_string(out: &mut String, query: &[(String, String)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
+    use crate::test_util::pairs;
 
     #[test]
     fn query_is_sorted_by_encoded_name() {

@@ -34,3 +34,13 @@ pub mod validate;
 mod wasm;
 
 pub use error::{Error, ErrorCode, Result};
+
+#[cfg(test)]
+mod test_util {
+    /// `[("a", "b")]` → owned pairs, as requests and answers hold them.
+    pub fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+}

@@ -209,12 +209,7 @@ fn header<'a>(headers: &'a [(String, String)], lower_name: &str) -> Option<&'a s
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
+    use crate::test_util::pairs as h;
 
     #[test]
     fn skew_error_has_times() {

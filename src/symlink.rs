@@ -124,12 +124,7 @@ pub fn tagging_query(tags: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
+    use crate::test_util::pairs;
 
     #[test]
     fn every_option_becomes_a_header() {

@@ -31,14 +31,24 @@ fn type_error(name: &str, expected: &str) -> Error {
     )
 }
 
-fn opt_string(obj: &JsValue, name: &str) -> Result<Option<String>, Error> {
+/// A field that may be absent (`undefined` or `null`), else must convert with `convert`.
+fn optional<T>(
+    obj: &JsValue,
+    name: &str,
+    convert: fn(&JsValue) -> Option<T>,
+    expected: &str,
+) -> Result<Option<T>, Error> {
     let v = field(obj, name);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.as_string()
+    convert(&v)
         .map(Some)
-        .ok_or_else(|| type_error(name, "a string"))
+        .ok_or_else(|| type_error(name, expected))
+}
+
+fn opt_string(obj: &JsValue, name: &str) -> Result<Option<String>, Error> {
+    optional(obj, name, JsValue::as_string, "a string")
 }
 
 fn string(obj: &JsValue, name: &str) -> Result<String, Error> {
@@ -46,23 +56,11 @@ fn string(obj: &JsValue, name: &str) -> Result<String, Error> {
 }
 
 fn opt_f64(obj: &JsValue, name: &str) -> Result<Option<f64>, Error> {
-    let v = field(obj, name);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_f64()
-        .map(Some)
-        .ok_or_else(|| type_error(name, "a number"))
+    optional(obj, name, JsValue::as_f64, "a number")
 }
 
 fn opt_bool(obj: &JsValue, name: &str) -> Result<Option<bool>, Error> {
-    let v = field(obj, name);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_bool()
-        .map(Some)
-        .ok_or_else(|| type_error(name, "true or false"))
+    optional(obj, name, JsValue::as_bool, "true or false")
 }
 
 /// `[name, value][]`.

@@ -3,6 +3,7 @@
 // HTTP, and no error text carries a secret.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { rng } from './helpers/rng.js';
 import { OssClient, OssError, signRequest } from '../../ts/node.js';
 
 const SECRET = 'hostile-test-SECRET-8f3a';
@@ -107,15 +108,6 @@ test('prototype-polluting names stay harmless', async () => {
   assert.equal(r.meta.constructor as unknown, 'y');
 });
 
-/** mulberry32: deterministic, so a failure can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('5,000 random inputs: either a legal request or a typed input error, nothing else', async () => {
   const r = rng(7);

@@ -2,19 +2,11 @@
 // exactly as OssClient put them on the wire.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { rng } from './helpers/rng.js';
 import { OssClient, signRequest } from '../../ts/node.js';
 import { ok, startCaptureServer, type CaptureServer } from './helpers/capture-server.js';
 import { signWithPythonSdk, type OracleCase } from './helpers/python-oracle.js';
 
-/** A small deterministic generator (mulberry32), so failures can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEY_ALPHABET = ['a', 'Z', '0', '/', ' ', '+', '-', '_', '.', '~', '!', '*', "'", '(', ')', '?', '#', '&', '=', '%', '中', '文', 'é', '😀', ';', ',', '@', '$', '|', '\\'];
 const VALUE_ALPHABET = ['a', 'Z', '9', ' ', '-', '_', '=', ';', '/', '+', '"', ':', '*', '(', ',', '%', '~'];

@@ -79,45 +79,35 @@ fn all_shared_vectors_match_the_official_signer() {
             additional_headers: &additional,
         };
         let expected = &case["expected"];
-        if let Some(expires) = case.get("presignExpires").and_then(Value::as_u64) {
-            let signed = presign(&mut req, &params, expires as u32).unwrap();
-            assert_eq!(
-                signed.string_to_sign,
-                s(expected, "stringToSign").unwrap(),
-                "{name}: string to sign"
-            );
-            assert_eq!(
-                signed.signature,
-                s(expected, "signature").unwrap(),
-                "{name}: signature"
-            );
+        let presign_expires = case.get("presignExpires").and_then(Value::as_u64);
+        let signed = match presign_expires {
+            Some(expires) => presign(&mut req, &params, expires as u32).unwrap(),
+            None => sign_headers(&mut req, &params).unwrap(),
+        };
+        let want = |k: &str| s(expected, k).unwrap_or_else(|| panic!("{name}: no expected {k}"));
+        assert_eq!(
+            signed.string_to_sign,
+            want("stringToSign"),
+            "{name}: string to sign"
+        );
+        assert_eq!(signed.signature, want("signature"), "{name}: signature");
+        if presign_expires.is_some() {
             let endpoint = Endpoint::for_region(region).unwrap();
             assert_eq!(
                 url(&endpoint, Addressing::VirtualHosted, &req),
-                s(expected, "url").unwrap(),
+                want("url"),
                 "{name}: url"
             );
             presign_cases += 1;
         } else {
-            let signed = sign_headers(&mut req, &params).unwrap();
-            assert_eq!(
-                signed.string_to_sign,
-                s(expected, "stringToSign").unwrap(),
-                "{name}: string to sign"
-            );
-            assert_eq!(
-                signed.signature,
-                s(expected, "signature").unwrap(),
-                "{name}: signature"
-            );
             assert_eq!(
                 req.header("authorization"),
-                s(expected, "authorization"),
+                Some(want("authorization")),
                 "{name}: authorization"
             );
             assert_eq!(
                 req.header("x-oss-date"),
-                s(expected, "x-oss-date"),
+                Some(want("x-oss-date")),
                 "{name}: x-oss-date"
             );
             assert_eq!(
