@@ -30,7 +30,10 @@ function generate(count: number, seed: number): OracleCase[] {
     if (r() < 0.3) headers.push(['content-type', 'text/plain']);
     if (r() < 0.4) headers.push(['content-disposition', 'attachment; filename=' + word(r, ['a', 'b'], 1, 5)]);
     if (r() < 0.3) headers.push(['x-custom-' + i, 'v' + i]);
+    // Edge cases of additional headers the official SDK leaves out: an empty value, a padded name.
+    if (r() < 0.15) headers.push(['x-empty', '']);
     const additional = headers.filter(([n]) => !n.startsWith('x-oss-') && r() < 0.7).map(([n]) => (r() < 0.5 ? n.toUpperCase() : n));
+    if (r() < 0.1 && additional.length) additional[0] = ` ${additional[0]}`;
     const query: [string, string][] = [['symlink', '']];
     if (r() < 0.3) query.push(['versionId', word(r, VALUE_ALPHABET, 1, 12)]);
     const c: OracleCase = {
