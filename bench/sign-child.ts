@@ -3,7 +3,9 @@
  * another's): `node sign-child.js <variant> <ms>`. Prints `{ variant, opsPerSec, usPerOp, ops }`.
  *
  * Variants:
- *   ours           signRequest (public, synchronous, header form) — the headline figure
+ *   ours           OssClient.signPutSymlink (public, synchronous, header form: the counterpart
+ *                  of ali-oss's createRequest) — the headline figure
+ *   ours-signrequest  the generic signRequest (public, synchronous; the caller builds the headers)
  *   ours-presign   OssClient.presignPutSymlink (public, async, query form)
  *   ours-internal  the core call putSymlink makes per attempt (prepareOperation, internal)
  *   ali-oss        ali-oss 6.x putSymlink's request path up to the signed request (createRequest)
@@ -62,6 +64,13 @@ async function main(): Promise<void> {
   let result: { ops: number; seconds: number };
   switch (variant) {
     case 'ours': {
+      const { OssClient } = await import('../ts/node.js');
+      const client = new OssClient({ region: 'cn-hangzhou', bucket: 'bench', credentials: CREDENTIALS });
+      expectSigned(client.signPutSymlink(keys[0]!, targets[0]!).headers, variant);
+      result = measureSync((i) => client.signPutSymlink(keys[i]!, targets[i]!), durationMs);
+      break;
+    }
+    case 'ours-signrequest': {
       const { signRequest } = await import('../ts/node.js');
       const { oursSign } = await import('./signers.js');
       expectSigned(oursSign(signRequest, keys[0]!, targets[0]!, CREDENTIALS), variant);
@@ -78,13 +87,12 @@ async function main(): Promise<void> {
     }
     case 'ours-internal': {
       await import('../ts/node.js');
-      const { prepareOperation } = await import('../pkg/oss_symlink.js');
-      // The object OssClient#prepare hands the core for a putSymlink attempt (ts/client.ts).
-      const settings = { region: 'cn-hangzhou', bucket: 'bench', endpoint: '', addressing: '', product: 'oss', credentials: { ...CREDENTIALS } };
-      const op = (i: number) => prepareOperation({
-        client: settings, op: 'putSymlink', key: keys[i]!, target: targets[i]!,
-        meta: [], tagging: [], headers: [], additionalHeaders: [], time: Date.now(),
-      }) as { headers: [string, string][] };
+      const { prepareOperation } = await import('../ts/core.js');
+      // What OssClient#prepare does for a putSymlink attempt (ts/client.ts).
+      const settings = { region: 'cn-hangzhou', bucket: 'bench', endpoint: '', addressing: '', product: 'oss' };
+      const op = (i: number) => prepareOperation(settings, CREDENTIALS, {
+        op: 'putSymlink', key: keys[i]!, target: targets[i]!, meta: [], tagging: [], headers: [], additionalHeaders: [],
+      }, Date.now());
       expectSigned(Object.fromEntries(op(0).headers), variant);
       result = measureSync(op, durationMs);
       break;
@@ -136,9 +144,8 @@ async function measureBoundary() {
   };
   const { signRequest } = await import('../ts/node.js');
   const { oursSign } = await import('./signers.js');
-  const glue = await import('../pkg/oss_symlink.js');
-  const { prepareOperation } = glue;
-  const settings = { region: 'cn-hangzhou', bucket: 'bench', endpoint: '', addressing: '', product: 'oss', credentials: { ...CREDENTIALS } };
+  const { prepareOperation } = await import('../ts/core.js');
+  const settings = { region: 'cn-hangzhou', bucket: 'bench', endpoint: '', addressing: '', product: 'oss' };
   const countOf = (f: () => unknown) => {
     f();
     counts.toWasm = 0;
@@ -147,10 +154,9 @@ async function measureBoundary() {
     return { toWasm: counts.toWasm, toJs: counts.toJs };
   };
   const signCrossings = countOf(() => oursSign(signRequest, linkKey(1), linkTarget(1), CREDENTIALS));
-  const prepareCrossings = countOf(() => prepareOperation({
-    client: settings, op: 'putSymlink', key: linkKey(1), target: linkTarget(1),
-    meta: [], tagging: [], headers: [], additionalHeaders: [], time: Date.now(),
-  }));
+  const prepareCrossings = countOf(() => prepareOperation(settings, CREDENTIALS, {
+    op: 'putSymlink', key: linkKey(1), target: linkTarget(1), meta: [], tagging: [], headers: [], additionalHeaders: [],
+  }, Date.now()));
   (WebAssembly as { Instance: unknown }).Instance = NativeInstance;
 
   // The cost of one bare call: a fresh instance of the same module, uninstrumented; the cheapest

@@ -4,7 +4,7 @@
  */
 import { median, runChild } from './common.js';
 
-export const SIGN_VARIANTS = ['ours', 'ali-oss', 'ours-presign', 'ours-internal', 'plain'] as const;
+export const SIGN_VARIANTS = ['ours', 'ali-oss', 'ours-signrequest', 'ours-presign', 'ours-internal', 'plain'] as const;
 export type SignVariant = (typeof SIGN_VARIANTS)[number];
 
 export interface SignResult {

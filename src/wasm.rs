@@ -59,10 +59,6 @@ fn opt_f64(obj: &JsValue, name: &str) -> Result<Option<f64>, Error> {
     optional(obj, name, JsValue::as_f64, "a number")
 }
 
-fn opt_bool(obj: &JsValue, name: &str) -> Result<Option<bool>, Error> {
-    optional(obj, name, JsValue::as_bool, "true or false")
-}
-
 /// `[name, value][]`.
 fn pairs(value: &JsValue, name: &str) -> Result<Pairs, Error> {
     if value.is_undefined() || value.is_null() {
@@ -119,19 +115,24 @@ fn credentials(obj: &JsValue) -> Result<Credentials, Error> {
 }
 
 /// Milliseconds since the epoch → whole seconds; the signer checks the range.
-fn unix_seconds(obj: &JsValue) -> Result<i64, Error> {
-    match opt_f64(obj, "time")? {
-        Some(ms) if ms.is_finite() => Ok((ms / 1000.0).floor() as i64),
-        _ => Err(Error::new(
+fn seconds(ms: f64) -> Result<i64, Error> {
+    if ms.is_finite() {
+        Ok((ms / 1000.0).floor() as i64)
+    } else {
+        Err(Error::new(
             ErrorCode::InvalidDate,
             "date",
             "the signing time is not a valid date",
-        )),
+        ))
     }
 }
 
-fn presign_expires(obj: &JsValue) -> Result<Option<u32>, Error> {
-    match opt_f64(obj, "presignExpires")? {
+fn unix_seconds(obj: &JsValue) -> Result<i64, Error> {
+    seconds(opt_f64(obj, "time")?.unwrap_or(f64::NAN))
+}
+
+fn check_expires(value: Option<f64>) -> Result<Option<u32>, Error> {
+    match value {
         None => Ok(None),
         Some(v) if v.fract() == 0.0 && (1.0..=f64::from(MAX_PRESIGN_EXPIRES)).contains(&v) => {
             Ok(Some(v as u32))
@@ -142,6 +143,10 @@ fn presign_expires(obj: &JsValue) -> Result<Option<u32>, Error> {
             "expires must be a whole number of seconds from 1 to 604800 (7 days)",
         )),
     }
+}
+
+fn presign_expires(obj: &JsValue) -> Result<Option<u32>, Error> {
+    check_expires(opt_f64(obj, "presignExpires")?)
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {
@@ -180,78 +185,188 @@ fn run(f: impl FnOnce() -> Result<Object, Error>) -> JsResult<JsValue> {
 
 // ---- exports ------------------------------------------------------------------------------
 
-/// Builds, validates and signs one operation of a client.
-///
-/// Input: `{ client: { region, bucket, endpoint?, addressing?, product?, credentials }, op, key,
-/// target?, versionId?, forbidOverwrite?, acl?, storageClass?, meta?, tagging?, headers?,
-/// additionalHeaders?, time, presignExpires? }` where maps are `[name, value][]`.
-/// Output: `{ method, url, headers: [name, value][] }`.
-#[wasm_bindgen(js_name = prepareOperation)]
-pub fn prepare_operation(input: JsValue) -> JsResult<JsValue> {
-    run(|| {
-        let client = field(&input, "client");
-        if !client.is_object() {
-            return Err(type_error("client", "an object"));
+/// Fields of one operation, framed for the hot path: the values are concatenated into one string
+/// and their lengths (in UTF-16 code units, as JavaScript counts) travel in a `Uint32Array`,
+/// [`ABSENT`] marking a value that is not given. Two copies instead of a property lookup and a
+/// string conversion per field: this is most of the cost of a signature otherwise.
+struct Packed<'a> {
+    text: &'a str,
+    lengths: &'a [u32],
+    next: usize,
+}
+
+/// The length that marks an absent value.
+const ABSENT: u32 = u32::MAX;
+
+impl<'a> Packed<'a> {
+    fn malformed() -> Error {
+        Error::new(ErrorCode::InvalidInput, "", "malformed packed input")
+    }
+
+    fn number(&mut self) -> Result<u32, Error> {
+        let n = *self.lengths.get(self.next).ok_or_else(Self::malformed)?;
+        self.next += 1;
+        Ok(n)
+    }
+
+    fn value(&mut self) -> Result<Option<&'a str>, Error> {
+        let units = self.number()?;
+        if units == ABSENT {
+            return Ok(None);
         }
-        let region = string(&client, "region")?;
-        let endpoint = match non_empty(opt_string(&client, "endpoint")?) {
-            Some(e) => Endpoint::parse(&e)?,
-            None => Endpoint::for_region(&region)?,
-        };
-        let addressing = match non_empty(opt_string(&client, "addressing")?) {
-            Some(a) => Addressing::parse(&a)?,
-            None => endpoint.default_addressing(),
-        };
-        let config = ClientConfig {
-            product: non_empty(opt_string(&client, "product")?).unwrap_or_else(|| "oss".into()),
-            bucket: string(&client, "bucket")?,
-            credentials: credentials(&client)?,
-            region,
-            endpoint,
-            addressing,
-        };
-        let time = unix_seconds(&input)?;
-        let mode = match presign_expires(&input)? {
-            Some(expires_seconds) => SignMode::Presign { expires_seconds },
-            None => SignMode::Header,
-        };
-        let key = string(&input, "key")?;
-        let version = non_empty(opt_string(&input, "versionId")?);
-        let headers = pairs(&field(&input, "headers"), "headers")?;
-        let req = match string(&input, "op")?.as_str() {
-            "putSymlink" => put_symlink(
-                &key,
-                &string(&input, "target")?,
-                &PutSymlinkOptions {
-                    forbid_overwrite: opt_bool(&input, "forbidOverwrite")?,
-                    acl: opt_string(&input, "acl")?,
-                    storage_class: opt_string(&input, "storageClass")?,
-                    meta: pairs(&field(&input, "meta"), "meta")?,
-                    tagging: pairs(&field(&input, "tagging"), "tagging")?,
-                    headers,
-                },
-            )?,
-            "getSymlink" => get_symlink(&key, version.as_deref())?,
-            "putObject" => object_request("PUT", &key, None, &headers)?,
-            "getObject" => object_request("GET", &key, version.as_deref(), &headers)?,
-            "headObject" => object_request("HEAD", &key, version.as_deref(), &headers)?,
-            "deleteObject" => object_request("DELETE", &key, version.as_deref(), &headers)?,
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::InvalidInput,
-                    "op",
-                    "unknown operation",
-                ))
+        let mut counted = 0u32;
+        let mut end = 0usize;
+        for (i, c) in self.text.char_indices() {
+            if counted >= units {
+                break;
             }
-        };
-        let additional = strings(&field(&input, "additionalHeaders"), "additionalHeaders")?;
-        let (http, _) = prepare(&config, req, time, &additional, mode)?;
-        let out = Object::new();
-        set_str(&out, "method", &http.method);
-        set_str(&out, "url", &http.url);
-        set(&out, "headers", &js_pairs(&http.headers));
-        Ok(out)
-    })
+            counted += c.len_utf16() as u32;
+            end = i + c.len_utf8();
+        }
+        if counted != units {
+            return Err(Self::malformed());
+        }
+        let (value, rest) = self.text.split_at(end);
+        self.text = rest;
+        Ok(Some(value))
+    }
+
+    fn string(&mut self, name: &str) -> Result<String, Error> {
+        self.optional()?.ok_or_else(|| type_error(name, "a string"))
+    }
+
+    fn optional(&mut self) -> Result<Option<String>, Error> {
+        Ok(self.value()?.map(str::to_string))
+    }
+
+    fn pairs(&mut self) -> Result<Pairs, Error> {
+        let n = self.number()?;
+        (0..n)
+            .map(|_| {
+                Ok((
+                    self.value()?.unwrap_or_default().to_string(),
+                    self.value()?.unwrap_or_default().to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    fn list(&mut self) -> Result<Vec<String>, Error> {
+        let n = self.number()?;
+        (0..n)
+            .map(|_| Ok(self.value()?.unwrap_or_default().to_string()))
+            .collect()
+    }
+}
+
+/// Builds, validates and signs one operation of a client (the hot path of `OssClient`).
+///
+/// Fields, in order (see `ts/core.ts`): op, region, bucket, endpoint, addressing, product,
+/// accessKeyId, accessKeySecret, securityToken, key, target, versionId, forbidOverwrite
+/// (`true`/`false`), acl, storageClass, presignExpires (seconds), then meta and tagging pairs,
+/// header pairs and additional header names, each list preceded by its count in `lengths`.
+/// Output: `method \n url \n name:value \n ...`; header names are tokens (no `:`) and values
+/// never hold a line break, so the split is unambiguous.
+#[wasm_bindgen(js_name = preparePacked)]
+pub fn prepare_packed(text: &str, lengths: &[u32], time_ms: f64) -> JsResult<String> {
+    prepare_packed_inner(
+        &mut Packed {
+            text,
+            lengths,
+            next: 0,
+        },
+        time_ms,
+    )
+    .map_err(|e| js_error(&e))
+}
+
+fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
+    let op = p.string("op")?;
+    let region = p.string("region")?;
+    let bucket = p.string("bucket")?;
+    let endpoint = match p.value()?.filter(|e| !e.is_empty()) {
+        Some(e) => Endpoint::parse(e)?,
+        None => Endpoint::for_region(&region)?,
+    };
+    let addressing = match p.value()?.filter(|a| !a.is_empty()) {
+        Some(a) => Addressing::parse(a)?,
+        None => endpoint.default_addressing(),
+    };
+    let product = non_empty(p.optional()?).unwrap_or_else(|| "oss".into());
+    let credentials = Credentials {
+        access_key_id: p.string("accessKeyId")?,
+        access_key_secret: p.string("accessKeySecret")?,
+        security_token: non_empty(p.optional()?),
+    };
+    let config = ClientConfig {
+        region,
+        bucket,
+        endpoint,
+        addressing,
+        product,
+        credentials,
+    };
+    let key = p.string("key")?;
+    let target = p.optional()?;
+    let version = non_empty(p.optional()?);
+    let forbid_overwrite = match p.value()? {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(type_error("forbidOverwrite", "true or false")),
+    };
+    let acl = p.optional()?;
+    let storage_class = p.optional()?;
+    // Whole seconds only; parsing floats would pull kilobytes of float parsing into the module.
+    let expires = p
+        .value()?
+        .map(|v| v.parse::<u32>().map(f64::from).unwrap_or(f64::NAN));
+    let meta = p.pairs()?;
+    let tagging = p.pairs()?;
+    let headers = p.pairs()?;
+    let additional = p.list()?;
+    let req = match op.as_str() {
+        "putSymlink" => put_symlink(
+            &key,
+            target.as_deref().unwrap_or_default(),
+            &PutSymlinkOptions {
+                forbid_overwrite,
+                acl,
+                storage_class,
+                meta,
+                tagging,
+                headers,
+            },
+        )?,
+        "getSymlink" => get_symlink(&key, version.as_deref())?,
+        "putObject" => object_request("PUT", &key, None, &headers)?,
+        "getObject" => object_request("GET", &key, version.as_deref(), &headers)?,
+        "headObject" => object_request("HEAD", &key, version.as_deref(), &headers)?,
+        "deleteObject" => object_request("DELETE", &key, version.as_deref(), &headers)?,
+        _ => {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                "op",
+                "unknown operation",
+            ))
+        }
+    };
+    let mode = match check_expires(expires)? {
+        Some(expires_seconds) => SignMode::Presign { expires_seconds },
+        None => SignMode::Header,
+    };
+    let (http, _) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;
+    let mut out = String::with_capacity(http.url.len() + 64 * (http.headers.len() + 1));
+    out.push_str(&http.method);
+    out.push('\n');
+    out.push_str(&http.url);
+    for (name, value) in &http.headers {
+        out.push('\n');
+        out.push_str(name);
+        out.push(':');
+        out.push_str(value);
+    }
+    Ok(out)
 }
 
 /// Signs an arbitrary OSS request, in the header form or (with `presignExpires`) the query form.

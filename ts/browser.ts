@@ -3,13 +3,13 @@
  * file by default; bundlers understand `new URL(..., import.meta.url)` and copy it. Call
  * `initWasm(source)` to load it from elsewhere (a URL, a Response, bytes or a Module) or early.
  */
-import init, { parseErrorResponse, parseGetSymlinkResponse, prepareOperation, signRequest, type InitInput } from '../pkg/oss_symlink.js';
+import * as core from '../pkg/oss_symlink.js';
+import type { InitInput } from '../pkg/oss_symlink.js';
 import { ready, setCoreLoader } from './core.js';
 
-const exports = { prepareOperation, signRequest, parseErrorResponse, parseGetSymlinkResponse };
 setCoreLoader(async () => {
-  await init({ module_or_path: new URL('../pkg/oss_symlink_bg.wasm', import.meta.url) });
-  return exports;
+  await core.default({ module_or_path: new URL('../pkg/oss_symlink_bg.wasm', import.meta.url) });
+  return core;
 });
 
 export * from './index.js';
@@ -18,8 +18,8 @@ export * from './index.js';
 export async function initWasm(source?: InitInput | Promise<InitInput>): Promise<void> {
   if (source !== undefined) {
     setCoreLoader(async () => {
-      await init({ module_or_path: source });
-      return exports;
+      await core.default({ module_or_path: source });
+      return core;
     });
   }
   await ready();

@@ -3,36 +3,14 @@
  * signed, addressed); this class owns credentials, the clock offset, `fetch`, timeouts, abort
  * and retries.
  */
-import { callCore, ready } from './core.js';
+import { callCore, prepareOperation, ready, type ClientSettings, type Operation, type Prepared } from './core.js';
 import { CredentialCache, type ResolvedCredentials } from './credentials.js';
 import { OssError, redact } from './errors.js';
 import * as input from './input.js';
 import type {
   FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
-  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo,
+  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, SignedHttpRequest,
 } from './types.js';
-
-/** What the core's `prepareOperation` takes besides the client settings and the time. */
-interface Operation {
-  op: 'putSymlink' | 'getSymlink' | 'putObject' | 'getObject' | 'headObject' | 'deleteObject';
-  key: string;
-  target?: string;
-  versionId?: string;
-  forbidOverwrite?: boolean;
-  acl?: string;
-  storageClass?: string;
-  meta?: [string, string][];
-  tagging?: [string, string][];
-  headers?: [string, string][];
-  additionalHeaders?: string[];
-  presignExpires?: number;
-}
-
-interface Prepared {
-  method: string;
-  url: string;
-  headers: [string, string][];
-}
 
 /** A complete answer: the body is read inside the attempt, under its timeout. */
 interface Answer {
@@ -51,7 +29,7 @@ const unsureAfterLostAnswer = new WeakSet<OssError>();
 export class OssClient {
   readonly region: string;
   readonly bucket: string;
-  readonly #settings: { region: string; bucket: string; endpoint: string; addressing: string; product: string };
+  readonly #settings: ClientSettings;
   readonly #credentials: CredentialCache;
   readonly #fetch: FetchLike;
   readonly #maxAttempts: number;
@@ -124,6 +102,31 @@ export class OssClient {
     }
   }
 
+  /**
+   * Builds and signs a PutSymlink request without sending it: `{ method, url, headers }` for your
+   * own HTTP stack (or a queue). Synchronous, so it needs credentials at hand: static ones, or a
+   * provider's that an earlier call fetched and that are still fresh. In browsers, after
+   * `initWasm()`.
+   *
+   * ```ts
+   * const req = client.signPutSymlink('links/today.jpg', 'photos/a.jpg', { forbidOverwrite: true });
+   * await fetch(req.url, { method: req.method, headers: req.headers });
+   * ```
+   */
+  signPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'signal'> = {}): SignedHttpRequest {
+    const op = putSymlinkOperation(key, target, options);
+    const credentials = this.#credentials.peek();
+    if (!credentials) {
+      throw new OssError({
+        code: 'CredentialsNotReady',
+        field: 'credentials',
+        message: 'signPutSymlink needs credentials at hand: use static credentials, or make any async call first so the provider is asked',
+      });
+    }
+    const prepared = this.#prepare(op, credentials, Date.now() + this.#clockOffsetMs);
+    return { method: prepared.method, url: prepared.url, headers: Object.fromEntries(prepared.headers) };
+  }
+
   /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
     const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
@@ -190,7 +193,7 @@ export class OssClient {
   }
 
   #prepare(op: Operation, credentials: ResolvedCredentials, time: number): Prepared {
-    return callCore<Prepared>((c) => c.prepareOperation({ client: { ...this.#settings, credentials }, ...op, time }));
+    return prepareOperation(this.#settings, credentials, op, time);
   }
 
   /** Sends one operation with retries; resolves with a 2xx answer or rejects with an OssError. */
@@ -255,7 +258,7 @@ export class OssClient {
       const init: RequestInit = { method: prepared.method, headers: prepared.headers, signal: controller.signal };
       if (body !== undefined) init.body = body as BodyInit;
       const response = await this.#fetch(prepared.url, init);
-      const bytes = prepared.method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
+      const bytes = prepared.method === 'HEAD' || response.body === null ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
       return { status: response.status, headers: response.headers, body: bytes };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;

@@ -42,10 +42,17 @@ export class CredentialCache {
   }
 
   async get(now = Date.now()): Promise<ResolvedCredentials> {
-    const current = this.#current;
-    if (current && (!this.#provider || !expiresSoon(current, now, this.#marginMs))) return current;
+    const current = this.peek(now);
+    if (current) return current;
     if (!this.#provider) throw new OssError({ code: 'InvalidCredentials', field: 'credentials', message: 'credentials are missing' });
     return (this.#inflight ??= this.#refresh());
+  }
+
+  /** The credentials to use now without waiting, if there are any (static, or fetched and fresh). */
+  peek(now = Date.now()): ResolvedCredentials | undefined {
+    const current = this.#current;
+    if (current && (!this.#provider || !expiresSoon(current, now, this.#marginMs))) return current;
+    return undefined;
   }
 
   /** Forget the current credentials (after SecurityTokenExpired): the next get() refreshes. */

@@ -1,10 +1,10 @@
 /** Node.js entry: the WebAssembly core is read from disk and ready at import time. */
 import { readFileSync } from 'node:fs';
-import { initSync, parseErrorResponse, parseGetSymlinkResponse, prepareOperation, signRequest } from '../pkg/oss_symlink.js';
+import * as core from '../pkg/oss_symlink.js';
 import { installCore } from './core.js';
 
-initSync({ module: readFileSync(new URL('../pkg/oss_symlink_bg.wasm', import.meta.url)) });
-installCore({ prepareOperation, signRequest, parseErrorResponse, parseGetSymlinkResponse });
+core.initSync({ module: readFileSync(new URL('../pkg/oss_symlink_bg.wasm', import.meta.url)) });
+installCore(core);
 
 export * from './index.js';
 

@@ -105,6 +105,13 @@ export interface GetSymlinkResult {
   attempts: number;
 }
 
+/** A signed request to send as it is. */
+export interface SignedHttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
 export interface PresignOptions {
   /** Seconds the URL stays valid, 1..604800. Default 900. */
   expires?: number;

@@ -3,11 +3,11 @@
  * `WebAssembly.Module`): ready at import time.
  */
 import wasmModule from '../pkg/oss_symlink_bg.wasm';
-import { initSync, parseErrorResponse, parseGetSymlinkResponse, prepareOperation, signRequest } from '../pkg/oss_symlink.js';
+import * as core from '../pkg/oss_symlink.js';
 import { installCore } from './core.js';
 
-initSync({ module: wasmModule });
-installCore({ prepareOperation, signRequest, parseErrorResponse, parseGetSymlinkResponse });
+core.initSync({ module: wasmModule });
+installCore(core);
 
 export * from './index.js';
 

@@ -147,3 +147,19 @@ test('an answer lost after the write, with forbidOverwrite: reported as alreadyE
   }
   assert.equal((await client().getSymlink('lost/one')).target, 'the/target');
 });
+
+test('signPutSymlink: a signed request to send with any HTTP stack', async () => {
+  const c = client();
+  const req = c.signPutSymlink('signed/链接', 'photos/原图.jpg', { forbidOverwrite: true, meta: { via: 'own-stack' } });
+  assert.equal(req.method, 'PUT');
+  assert.equal(req.headers['x-oss-symlink-target'], 'photos/%E5%8E%9F%E5%9B%BE.jpg');
+  const res = await fetch(req.url, { method: req.method, headers: req.headers });
+  assert.equal(res.status, 200, await res.text());
+  assert.equal((await c.getSymlink('signed/链接')).meta.via, 'own-stack');
+  // With a provider, it works once credentials have been fetched, and says so before.
+  const withProvider = client({ credentials: async () => DEV_CREDENTIALS });
+  assert.throws(() => withProvider.signPutSymlink('a', 'b'), { code: 'CredentialsNotReady' });
+  await withProvider.getSymlink('signed/链接');
+  assert.equal(withProvider.signPutSymlink('a', 'b').method, 'PUT');
+  assert.throws(() => c.signPutSymlink('bad\n', 'b'), { code: 'InvalidObjectName' });
+});
