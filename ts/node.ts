@@ -1,9 +1,12 @@
-/** Node.js entry: the WebAssembly core is read from disk and ready at import time. */
+/**
+ * Node.js entry: the WebAssembly core is read from disk and ready at import time. Node gets the
+ * speed-optimized build of the core (same code and interface; browsers get the smaller one).
+ */
 import { readFileSync } from 'node:fs';
 import * as core from '../pkg/oss_symlink.js';
 import { installCore } from './core.js';
 
-core.initSync({ module: readFileSync(new URL('../pkg/oss_symlink_bg.wasm', import.meta.url)) });
+core.initSync({ module: readFileSync(new URL('../pkg/oss_symlink_bg.node.wasm', import.meta.url)) });
 installCore(core);
 
 export * from './index.js';
