@@ -447,8 +447,11 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     const ossError = new OssError(tooLarge ? 431 : 400, tooLarge ? 'RequestHeaderTooLarge' : 'InvalidRequest',
       tooLarge ? 'The request headers are too large.' : 'The request could not be parsed.', '0000-00000400');
-    const xml = errorXml(ossError, newRequestId(), hostId);
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(xml)}\r\nx-oss-ec: ${ossError.ec}\r\nConnection: close\r\n\r\n${xml}`);
+    // Unparsable requests get an OSS-style answer too: request id and CORS, so a browser sees it.
+    const requestId = newRequestId();
+    const xml = errorXml(ossError, requestId, hostId);
+    const cors = corsEnabled ? `Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: ${EXPOSED_HEADERS.join(', ')}\r\n` : '';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(xml)}\r\nx-oss-request-id: ${requestId}\r\nx-oss-ec: ${ossError.ec}\r\n${cors}Connection: close\r\n\r\n${xml}`);
   });
 
   await new Promise<void>((resolve, reject) => {
