@@ -27,6 +27,11 @@ export function setCoreLoader(load: () => Promise<CoreExports>): void {
   loader = load;
 }
 
+/** Whether the core is instantiated (always in Node and workers): then `ready()` need not be awaited. */
+export function isReady(): boolean {
+  return core !== undefined;
+}
+
 /** Resolves once the core is instantiated (immediately in Node and workers). */
 export async function ready(): Promise<CoreExports> {
   if (core) return core;
@@ -108,6 +113,9 @@ export interface Prepared {
 /** Marks an absent value in the packed lengths (u32::MAX in src/wasm.rs). */
 const ABSENT = 0xffffffff;
 
+/** The packed lengths are written here and copied by the core call: no array to build per call. */
+let lengthsScratch = new Uint32Array(64);
+
 /**
  * Prepares (validates, signs, addresses) one operation in a single call into the core. The
  * fields travel as one string plus their lengths instead of an object read property by property:
@@ -115,20 +123,23 @@ const ABSENT = 0xffffffff;
  */
 export function prepareOperation(settings: ClientSettings, credentials: OperationCredentials, op: Operation, timeMs: number): Prepared {
   const parts: string[] = [];
-  const lengths: number[] = [];
+  const needed = 20 + 2 * ((op.meta?.length ?? 0) + (op.tagging?.length ?? 0) + (op.headers?.length ?? 0)) + (op.additionalHeaders?.length ?? 0);
+  if (lengthsScratch.length < needed) lengthsScratch = new Uint32Array(needed);
+  const lengths = lengthsScratch;
+  let n = 0;
   const value = (v: string | undefined) => {
-    if (v === undefined) lengths.push(ABSENT);
+    if (v === undefined) lengths[n++] = ABSENT;
     else {
       parts.push(v);
-      lengths.push(v.length);
+      lengths[n++] = v.length;
     }
   };
   const list = (items: readonly string[]) => {
-    lengths.push(items.length);
+    lengths[n++] = items.length;
     for (const item of items) value(item);
   };
   const pairs = (items: readonly [string, string][] | undefined) => {
-    lengths.push(items?.length ?? 0);
+    lengths[n++] = items?.length ?? 0;
     for (const [k, v] of items ?? []) {
       value(k);
       value(v);
@@ -154,7 +165,7 @@ export function prepareOperation(settings: ClientSettings, credentials: Operatio
   pairs(op.tagging);
   pairs(op.headers);
   list(op.additionalHeaders ?? []);
-  const out = callCore<string>((c) => c.preparePacked(parts.join(''), Uint32Array.from(lengths), timeMs));
+  const out = callCore<string>((c) => c.preparePacked(parts.join(''), lengths.subarray(0, n), timeMs));
   const lines = out.split('\n');
   const headers: [string, string][] = [];
   for (let i = 2; i < lines.length; i++) {
