@@ -40,9 +40,9 @@ export class OssError extends Error {
     this.attempts = init.attempts ?? 0;
   }
 
-  /** True for input errors found before anything was sent. */
+  /** True for input errors: refused before anything was sent (status 0, not a transport failure). */
   get isInputError(): boolean {
-    return this.status === 0 && this.code.startsWith('Invalid');
+    return this.status === 0 && !NOT_INPUT_ERRORS.has(this.code);
   }
 
   toJSON(): Record<string, unknown> {
@@ -61,6 +61,12 @@ export class OssError extends Error {
     };
   }
 }
+
+/** Client-side codes with status 0 that are not about the caller's input. */
+const NOT_INPUT_ERRORS = new Set([
+  'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
+  'WasmLoadError', 'WasmNotReady', 'InternalError',
+]);
 
 export interface OssErrorInit {
   code: string;

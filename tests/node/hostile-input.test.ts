@@ -30,6 +30,7 @@ async function expectRefused(call: () => Promise<unknown>, code: string | RegExp
   if (typeof code === 'string') assert.equal(e.code, code, e.message);
   else assert.match(e.code, code);
   assert.equal(e.status, 0);
+  assert.equal(e.isInputError, true, `${e.code} is an input error`);
   assert.equal(sent.length, sentBefore, 'nothing may be sent');
 }
 

@@ -189,6 +189,7 @@ test('timeoutMs bounds each attempt; the last one rejects with RequestTimeout', 
   const e = await client({ timeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 1 } }).putSymlink('k', 't').catch((x: unknown) => x);
   assert.ok(e instanceof OssError);
   assert.equal(e.code, 'RequestTimeout');
+  assert.equal(e.isInputError, false);
   assert.equal(e.attempts, 2);
   assert.equal(server.requests.length - start, 2);
   assert.ok(Date.now() - t0 < 2000);
