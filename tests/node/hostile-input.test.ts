@@ -161,6 +161,14 @@ test('signRequest refuses the same hostile input synchronously', () => {
   }
 });
 
+test('a client logged or serialized shows no secret', async () => {
+  const { inspect } = await import('node:util');
+  const { client } = recordingClient();
+  for (const text of [inspect(client, { showHidden: true, depth: 10 }), JSON.stringify(client), String(client)]) {
+    assert.ok(!text.includes(SECRET) && !text.includes(TOKEN), text);
+  }
+});
+
 test('no error produced above carries the secret or the token', () => {
   assert.ok(produced.length > 100);
   for (const e of produced) {
