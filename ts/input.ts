@@ -37,11 +37,18 @@ export function optNumber(value: unknown, field: string): number | undefined {
   return value;
 }
 
-/** A `Record<string, string>` as `[name, value]` pairs, in insertion order. */
+/** A `Record<string, string>` (or a `Map` or `Headers`) as `[name, value]` pairs, in order. */
 export function pairs(value: unknown, field: string): [string, string][] {
   if (value === undefined || value === null) return [];
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, `expected an object of strings, got ${describe(value)}`);
   const out: [string, string][] = [];
+  // Maps and Headers keep their entries out of Object.keys: read them as what they are.
+  if (value instanceof Map || (typeof Headers !== 'undefined' && value instanceof Headers)) {
+    for (const [name, v] of (value as Map<unknown, unknown>).entries()) {
+      out.push([str(name, `${field} name`), str(v, `${field}.${String(name)}`)]);
+    }
+    return out;
+  }
   // Own enumerable keys only: nothing inherited, and `__proto__` is just a (refused) name.
   for (const name of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[name];

@@ -59,17 +59,20 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Names to string values: a plain object, or a `Map`. */
+export type StringMap = Record<string, string> | ReadonlyMap<string, string>;
+
 export interface PutSymlinkOptions extends CallOptions {
   /** Refuse to replace an existing object (409 FileAlreadyExists). */
   forbidOverwrite?: boolean;
   acl?: ObjectAcl;
   storageClass?: StorageClass;
   /** User metadata, sent as `x-oss-meta-<name>`; names are letters, digits and `-`. */
-  meta?: Record<string, string>;
+  meta?: StringMap;
   /** Object tags, sent as `x-oss-tagging`. At most 10. */
-  tagging?: Record<string, string>;
+  tagging?: StringMap;
   /** Other headers, e.g. `content-disposition`. Printable ASCII only. */
-  headers?: Record<string, string>;
+  headers?: StringMap | Headers;
   /** Names of `headers` to include in the signature. */
   additionalHeaders?: string[];
 }
@@ -126,7 +129,7 @@ export interface PresignedRequest {
 }
 
 export interface ObjectOptions extends CallOptions {
-  headers?: Record<string, string>;
+  headers?: StringMap | Headers;
   additionalHeaders?: string[];
   versionId?: string;
 }

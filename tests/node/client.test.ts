@@ -174,3 +174,11 @@ test('errors never contain the secret or the token', async () => {
     }
   }
 });
+
+test('headers and meta may be given as a Map or Headers too', async () => {
+  server.handler = ok;
+  await client().putSymlink('k', 't', { headers: new Headers({ 'Content-Disposition': 'inline' }), meta: new Map([['from', 'map']]) });
+  const req = server.requests.at(-1)!;
+  assert.equal(req.headers['content-disposition'], 'inline');
+  assert.equal(req.headers['x-oss-meta-from'], 'map');
+});
