@@ -1,5 +1,6 @@
-//! WebAssembly exports. Plain JS objects cross the boundary in both directions, read and built
-//! with `js-sys` (serde would triple the module's size); every failure comes back as a thrown
+//! WebAssembly exports. The hot path, `preparePacked`, takes one packed string with its lengths
+//! and answers one string (see [`Packed`]); the others read and build plain JS objects with
+//! `js-sys` (serde would triple the module's size). Every failure comes back as a thrown
 //! `{ code, field, message }` object, never a panic. The TypeScript layer checks types and UTF-16
 //! well-formedness before calling, and this layer checks them again.
 

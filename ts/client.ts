@@ -153,16 +153,13 @@ export class OssClient {
         message: 'signPutSymlink needs credentials at hand: use static credentials, or make any async call first so the provider is asked',
       });
     }
-    const prepared = this.#prepare(op, credentials, Date.now() + this.#clockOffsetMs);
+    const prepared = this.#prepare(op, credentials, this.#now());
     return { method: prepared.method, url: prepared.url, headers: Object.fromEntries(prepared.headers) };
   }
 
   /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
-    const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
-    const versionId = input.optStr(options.versionId, 'versionId');
-    if (versionId) op.versionId = versionId;
-    const answer = await this.#send(op, input.signal(options.signal));
+    const answer = await this.#send(getSymlinkOperation(key, options.versionId), input.signal(options.signal));
     const info = callCore<{ target: string; etag: string; lastModified: string; versionId?: string; meta: [string, string][]; requestId: string }>(
       (c) => c.parseGetSymlinkResponse([...answer.headers]),
     );
@@ -183,10 +180,7 @@ export class OssClient {
 
   /** A presigned GetSymlink URL. */
   async presignGetSymlink(key: string, options: PresignOptions & { versionId?: string } = {}): Promise<PresignedRequest> {
-    const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
-    const versionId = input.optStr(options.versionId, 'versionId');
-    if (versionId) op.versionId = versionId;
-    return this.#presign(op, options.expires, 'GET');
+    return this.#presign(getSymlinkOperation(key, options.versionId), options.expires, 'GET');
   }
 
   /** Uploads an object (small bodies; the body is sent as one piece and can be retried). */
@@ -217,9 +211,14 @@ export class OssClient {
     const expires = input.optNumber(expiresOption, 'expires') ?? DEFAULT_EXPIRES;
     await ready();
     const credentials = await this.#credentials.get();
-    const now = Date.now() + this.#clockOffsetMs;
+    const now = this.#now();
     const prepared = this.#prepare({ ...op, presignExpires: expires }, credentials, now);
     return { url: prepared.url, method, headers: Object.fromEntries(prepared.headers), expiresAt: new Date(Math.floor(now / 1000) * 1000 + expires * 1000) };
+  }
+
+  /** The local clock, corrected by what RequestTimeTooSkewed answers taught. */
+  #now(): number {
+    return Date.now() + this.#clockOffsetMs;
   }
 
   #prepare(op: Operation, credentials: ResolvedCredentials, time: number): Prepared {
@@ -236,7 +235,7 @@ export class OssClient {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const credentials = this.#credentials.peek() ?? await this.#credentials.get();
-      const prepared = this.#prepare(op, credentials, Date.now() + this.#clockOffsetMs);
+      const prepared = this.#prepare(op, credentials, this.#now());
       let error: OssError;
       let immediate = false;
       try {
@@ -390,6 +389,13 @@ function putSymlinkOperation(key: unknown, target: unknown, o: PutSymlinkOptions
   if (acl !== undefined) op.acl = acl;
   const storageClass = input.optStr(o.storageClass, 'storageClass');
   if (storageClass !== undefined) op.storageClass = storageClass;
+  return op;
+}
+
+function getSymlinkOperation(key: unknown, versionId: unknown): Operation {
+  const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
+  const version = input.optStr(versionId, 'versionId');
+  if (version) op.versionId = version;
   return op;
 }
 
