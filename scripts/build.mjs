@@ -66,5 +66,8 @@ run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']);
 // 5. dist/pkg: the wasm glue next to the compiled library.
 mkdirSync(join(root, 'dist/pkg'), { recursive: true });
 for (const f of ['oss_symlink.js', 'oss_symlink.d.ts', 'oss_symlink_bg.wasm', 'oss_symlink_bg.node.wasm']) cpSync(join(pkg, f), join(root, 'dist/pkg', f));
+// Entries tsc does not emit: Deno's (plain JavaScript: `import source` of the .wasm) and the
+// CommonJS shim, with their hand-written types.
+for (const f of ['deno.js', 'deno.d.ts', 'node.cjs', 'node.d.cts']) cpSync(join(root, 'ts', f), join(root, 'dist/ts', f));
 writeFileSync(join(root, 'dist/.built'), new Date().toISOString());
 log(`done: pkg/oss_symlink_bg.wasm ${statSync(pkgWasm).size} bytes (browsers, workers), pkg/oss_symlink_bg.node.wasm ${statSync(pkgNodeWasm).size} bytes (Node.js)`);
