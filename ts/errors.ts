@@ -65,7 +65,7 @@ export class OssError extends Error {
 /** Client-side codes with status 0 that are not about the caller's input. */
 const NOT_INPUT_ERRORS = new Set([
   'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
-  'WasmLoadError', 'WasmNotReady', 'InternalError',
+  'WasmLoadError', 'WasmBlockedByCsp', 'WasmNotReady', 'InternalError',
 ]);
 
 export interface OssErrorInit {

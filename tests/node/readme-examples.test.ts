@@ -1,0 +1,307 @@
+// Every complete example in README.md, extracted from the README itself and run against the
+// local OSS server from the packed package (tests/node/helpers/readme.ts says how blocks are
+// marked, and what each kind of example is run with): Node.js (the current one and the oldest of
+// each range in `engines`), CommonJS, Deno with --allow-net only, Bun, the browser snippet built
+// by Vite, webpack and esbuild and run in Chromium on another origin, the import map page, the
+// edge worker in workerd, and the command lines. Each example gets a fresh server; after it ran,
+// every link it created is read back with GetSymlink, and no request may have been refused.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { transform } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { chromium, type Browser } from 'playwright-core';
+import { OssClient } from '../../ts/node.js';
+import { startServer, type OssServer } from '../../server/index.js';
+import { startStaticServer, type StaticServer } from '../../www/serve.js';
+import { EXAMPLE_KINDS, examplePrelude, examplesOf, readmeBlocks, type ExampleContext, type ReadmeBlock } from './helpers/readme.js';
+import { packAndInstall, type PackedApp } from './helpers/packed.js';
+import { repoRoot } from './helpers/paths.js';
+import { bunBinary, denoBinary, engineFloors, nodeBinary } from './helpers/runtimes.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+const KEYS = { accessKeyId: 'LTAI-readme-examples', accessKeySecret: 'readme-examples-secret-4c1' };
+const REGION = 'cn-hangzhou';
+const BUCKET = 'examplebucket';
+
+let pkg: PackedApp;
+let site: StaticServer;
+let browser: Browser | undefined;
+
+before(async () => {
+  pkg = await packAndInstall('readme');
+  // The page origin: the app (built pages) and its node_modules (the import map page).
+  site = await startStaticServer({ '/app/': pkg.app, '/node_modules/': join(pkg.app, 'node_modules') });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  pkg?.remove();
+});
+
+const ossServer = () => startServer({ buckets: [BUCKET], credentials: [KEYS], region: REGION, stsEndpoint: true });
+const contextFor = (server: OssServer): ExampleContext => ({ region: REGION, bucket: BUCKET, ...KEYS, localEndpoint: server.url });
+const where = (b: ReadmeBlock) => `README.md:${b.line} (${b.kind})`;
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function run(cmd: string, args: string[], options: { cwd: string; env: Record<string, string>; timeout?: number }): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: options.cwd, env: options.env, timeout: options.timeout ?? 60_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The environment a reader's shell has: the OSS_* variables the README names, for the local server. */
+function ossEnv(server: OssServer, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: `${join(pkg.app, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME ?? '/tmp',
+    OSS_REGION: REGION, OSS_BUCKET: BUCKET, OSS_ACCESS_KEY_ID: KEYS.accessKeyId, OSS_ACCESS_KEY_SECRET: KEYS.accessKeySecret,
+    ...extra,
+  };
+}
+
+/**
+ * What the example did on the server: no request refused (a bad signature, a wrong header), and
+ * every link it created reads back with the target it was given. Returns the links.
+ */
+async function assertLinksReadBack(server: OssServer, b: ReadmeBlock, expectLinks: boolean): Promise<string[]> {
+  const refused = server.requests.filter((r) => r.status !== undefined && r.status >= 400);
+  assert.deepEqual(refused.map((r) => `${r.method} ${r.url} → ${r.status}`), [], `${where(b)}: requests refused`);
+  const puts = server.requests.filter((r) => r.method === 'PUT' && /[?&]symlink(=|&|$)/.test(r.url) && r.status === 200);
+  if (expectLinks) assert.ok(puts.length > 0, `${where(b)}: no symlink was created`);
+  const client = new OssClient({ region: REGION, bucket: BUCKET, endpoint: server.url, credentials: KEYS });
+  const links: string[] = [];
+  for (const put of puts) {
+    const path = new URL(put.url, 'http://x').pathname;
+    const key = decodeURIComponent(path.slice(`/${BUCKET}/`.length));
+    const target = decodeURIComponent(String(put.headers['x-oss-symlink-target']));
+    assert.equal((await client.getSymlink(key)).target, target, `${where(b)}: ${key}`);
+    links.push(key);
+  }
+  return links;
+}
+
+/** Examples that create links say so in their code. */
+const createsLinks = (code: string) => /\bputSymlink\(|presignPutSymlink\(|signPutSymlink\(|oss-symlink ln\b|oss-symlink bulk\b/.test(code);
+
+/** The example as a module file: the prelude, then the README's code. TypeScript is kept for runtimes that run it. */
+async function writeModule(dir: string, b: ReadmeBlock, server: OssServer, as: 'ts' | 'mjs' | 'cjs' | 'js'): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const source = examplePrelude(b.code, contextFor(server), as === 'cjs' ? 'require' : 'import') + b.code;
+  const ext = as === 'mjs' && b.lang !== 'ts' ? 'mjs' : as;
+  const text = as === 'mjs' && b.lang === 'ts' ? (await transform(source, { loader: 'ts', format: 'esm' })).code : source;
+  const file = join(dir, `example-${b.line}.${ext}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+test('every code block in README.md is marked as a complete example or a fragment, and every kind has an example', () => {
+  const blocks = readmeBlocks();
+  assert.ok(blocks.length >= 10, `found ${blocks.length} code blocks`);
+  const unmarked = blocks.filter((b) => !b.marker).map((b) => `README.md:${b.line} \`\`\`${b.lang}`);
+  assert.deepEqual(unmarked, [], 'put <!-- example: KIND --> or <!-- fragment --> on the line before each block');
+  const unknown = blocks.filter((b) => b.marker && !b.fragment && (b.kinds.length === 0 || b.unknownKinds.length > 0)).map((b) => `README.md:${b.line} ${b.marker}`);
+  assert.deepEqual(unknown, [], `kinds: ${Object.keys(EXAMPLE_KINDS).join(', ')}`);
+  for (const kind of Object.keys(EXAMPLE_KINDS) as (keyof typeof EXAMPLE_KINDS)[]) assert.ok(blocks.some((b) => b.kinds.includes(kind)), `no README example of kind ${kind}`);
+});
+
+test('Node.js examples run on this Node.js and on the oldest version of each engines range', async () => {
+  const nodes = [process.execPath, ...engineFloors().map(nodeBinary)];
+  for (const b of examplesOf('node')) {
+    for (const node of nodes) {
+      const server = await ossServer();
+      try {
+        const file = await writeModule(join(pkg.app, 'node'), b, server, 'mjs');
+        const r = await run(node, [file], { cwd: pkg.app, env: ossEnv(server) });
+        assert.equal(r.code, 0, `${where(b)} on ${node}: ${r.stderr}`);
+        await assertLinksReadBack(server, b, createsLinks(b.code));
+      } finally {
+        await server.close();
+      }
+    }
+  }
+});
+
+test('CommonJS examples run with require() on this Node.js and the engines floors', async () => {
+  const nodes = [process.execPath, ...engineFloors().map(nodeBinary)];
+  for (const b of examplesOf('cjs')) {
+    for (const node of nodes) {
+      const server = await ossServer();
+      try {
+        const file = await writeModule(join(pkg.app, 'cjs'), b, server, 'cjs');
+        const r = await run(node, [file], { cwd: pkg.app, env: ossEnv(server) });
+        assert.equal(r.code, 0, `${where(b)} on ${node}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /ExperimentalWarning/, 'require of the package is quiet');
+        await assertLinksReadBack(server, b, createsLinks(b.code));
+      } finally {
+        await server.close();
+      }
+    }
+  }
+});
+
+test('Deno examples run with --allow-net and no other permission; Bun examples run with bun', async () => {
+  const runners: [kind: 'deno' | 'bun', (file: string) => [string, string[]]][] = [
+    ['deno', (file) => [denoBinary(), ['run', '--allow-net', '--no-prompt', file]]],
+    ['bun', (file) => [bunBinary(), [file]]],
+  ];
+  for (const [kind, command] of runners) {
+    const examples = examplesOf(kind);
+    assert.ok(examples.length > 0, kind);
+    for (const b of examples) {
+      const server = await ossServer();
+      try {
+        const file = await writeModule(join(pkg.app, kind), b, server, b.lang === 'ts' ? 'ts' : 'js');
+        const [cmd, args] = command(file);
+        // No OSS_* variables: a Deno script without --allow-env could not read them anyway.
+        const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DENO_DIR: join(pkg.scratch, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', BUN_INSTALL_CACHE_DIR: join(pkg.scratch, 'bun-cache') };
+        const r = await run(cmd, args, { cwd: pkg.app, env });
+        assert.equal(r.code, 0, `${where(b)}: ${r.stdout}\n${r.stderr}`);
+        await assertLinksReadBack(server, b, createsLinks(b.code));
+      } finally {
+        await server.close();
+      }
+    }
+  }
+});
+
+/** `// esbuild app.js --flag ...` on an example's first line: the command the README tells readers to run. */
+function esbuildCommand(b: ReadmeBlock): { entry: string; args: string[] } {
+  const m = /^\/\/\s*esbuild\s+(\S+)((?:\s+--\S+)+)\s*$/.exec(b.code.split('\n')[0]!);
+  assert.ok(m, `${where(b)}: the first line must be the esbuild command, e.g. // esbuild app.js --bundle ...`);
+  return { entry: m[1]!, args: m[2]!.trim().split(/\s+/) };
+}
+
+/** Builds a browser example with its bundler; returns the built page's path under the app. */
+async function buildPage(b: ReadmeBlock, server: OssServer): Promise<string> {
+  const name = `web-${b.kind}-${b.line}`;
+  const dir = join(pkg.app, name);
+  mkdirSync(dir, { recursive: true });
+  const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>${name}</title><script type="module" src="${script}"></script>`;
+  if (b.kind === 'importmap') {
+    // The page as written, the prelude at the start of its module script, a done mark at the end.
+    const withPrelude = b.code.replace(/<script type="module">([^]*?)<\/script>/, (_, body: string) =>
+      `<script type="module">\n${examplePrelude(body, contextFor(server), 'import')}${body}\nwindow.__exampleDone = true;\n</script>`);
+    assert.notEqual(withPrelude, b.code, `${where(b)}: no <script type="module">`);
+    writeFileSync(join(dir, 'index.html'), withPrelude);
+    return `/app/${name}/index.html`;
+  }
+  const example = await writeModule(dir, b, server, b.lang === 'ts' ? 'ts' : 'js');
+  const moduleName = example.slice(dir.length + 1);
+  writeFileSync(join(dir, 'entry.js'), `import './${moduleName}';\nwindow.__exampleDone = true;\n`);
+  writeFileSync(join(dir, 'index.html'), html('./entry.js'));
+  const out = join(dir, 'dist');
+  if (b.kind === 'vite') {
+    const { build } = await import('vite');
+    await build({ root: dir, configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    return `/app/${name}/dist/index.html`;
+  }
+  if (b.kind === 'webpack') {
+    const { default: webpack } = await import('webpack');
+    const stats = await new Promise<import('webpack').Stats>((resolve, reject) => {
+      const compiler = webpack({ mode: 'production', context: dir, entry: './entry.js', output: { path: out } });
+      compiler.run((err, s) => compiler.close(() => (err || !s ? reject(err ?? new Error('no stats')) : resolve(s))));
+    });
+    assert.ok(!stats.hasErrors(), `${where(b)}: ${stats.toString({ all: false, errors: true })}`);
+    assert.ok(!stats.hasWarnings(), `${where(b)}: ${stats.toString({ all: false, warnings: true })}`);
+    writeFileSync(join(out, 'index.html'), html('./main.js'));
+    return `/app/${name}/dist/index.html`;
+  }
+  // esbuild: the README's command, with the harness's entry (which imports the example) in place of its file.
+  const { args } = esbuildCommand(b);
+  const r = await run(join(repoRoot, 'node_modules/.bin/esbuild'), ['entry.js', ...args.filter((a) => !a.startsWith('--outdir')), '--outdir=dist', '--log-level=error'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
+  assert.equal(r.code, 0, `${where(b)}: ${r.stderr}`);
+  writeFileSync(join(out, 'index.html'), html('./entry.js'));
+  return `/app/${name}/dist/index.html`;
+}
+
+test('browser examples, built by Vite, webpack and esbuild (and the import map page), run in Chromium against OSS on another origin', async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM });
+  const kinds = ['vite', 'webpack', 'esbuild', 'importmap'] as const;
+  for (const kind of kinds) {
+    for (const b of examplesOf(kind)) {
+      const server = await ossServer();
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      try {
+        const path = await buildPage(b, server);
+        await page.goto(`${site.url}${path}`);
+        const done = page.waitForFunction(() => (window as unknown as { __exampleDone?: boolean }).__exampleDone === true, undefined, { timeout: 20_000 });
+        const failed = new Promise<never>((_, reject) => page.on('pageerror', (e) => reject(new Error(`${where(b)}: ${String(e)}`))));
+        await Promise.race([done, failed]);
+        assert.deepEqual(errors, [], where(b));
+        assert.notEqual(new URL(site.url).origin, new URL(server.url).origin);
+        const links = await assertLinksReadBack(server, b, createsLinks(b.code));
+        // Cross-origin for real: the link request came with the page's Origin after a preflight.
+        const origin = new URL(site.url).origin;
+        if (links.length > 0) {
+          assert.ok(server.requests.some((r) => r.method === 'OPTIONS' && r.headers.origin === origin), `${where(b)}: no preflight`);
+          assert.ok(server.requests.some((r) => r.method === 'PUT' && r.url.includes('symlink') && r.headers.origin === origin));
+        }
+      } finally {
+        await page.close();
+        await server.close();
+      }
+    }
+  }
+});
+
+test('edge worker examples, bundled with the README command, run in workerd', async () => {
+  for (const b of examplesOf('worker')) {
+    const server = await ossServer();
+    const dir = join(pkg.app, `worker-${b.line}`);
+    mkdirSync(dir, { recursive: true });
+    const { entry, args } = esbuildCommand(b);
+    writeFileSync(join(dir, entry), b.code);
+    const r = await run(join(repoRoot, 'node_modules/.bin/esbuild'), [entry, ...args, '--outdir=dist', '--log-level=error'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
+    assert.equal(r.code, 0, `${where(b)}: ${r.stderr}`);
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: join(dir, 'dist', entry.replace(/\.ts$/, '.js')),
+      modulesRoot: join(dir, 'dist'),
+      modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: '2026-04-01',
+      bindings: { OSS_REGION: REGION, OSS_BUCKET: BUCKET, OSS_ENDPOINT: server.url, OSS_ACCESS_KEY_ID: KEYS.accessKeyId, OSS_ACCESS_KEY_SECRET: KEYS.accessKeySecret },
+    });
+    try {
+      const res = await mf.dispatchFetch('http://worker.test/', { method: 'POST', body: JSON.stringify({ link: 'links/边缘.jpg', target: 'photos/2026/原图 1.jpg' }) });
+      const body = await res.text();
+      assert.equal(res.status, 200, `${where(b)}: ${body}`);
+      assert.deepEqual(await assertLinksReadBack(server, b, true), ['links/边缘.jpg']);
+    } finally {
+      await mf.dispose();
+      await server.close();
+    }
+  }
+});
+
+test('command-line examples run in a shell against the local server', async () => {
+  for (const b of examplesOf('sh')) {
+    const server = await ossServer();
+    const dir = join(pkg.app, `sh-${b.line}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const r = await run('bash', ['-euo', 'pipefail', '-c', b.code], { cwd: dir, env: ossEnv(server, { OSS_ENDPOINT: server.url, npm_config_offline: 'true', npm_config_update_notifier: 'false' }) });
+      assert.equal(r.code, 0, `${where(b)}:\n${r.stdout}\n${r.stderr}`);
+      await assertLinksReadBack(server, b, createsLinks(b.code));
+    } finally {
+      await server.close();
+    }
+  }
+});
+
+test('the README states the unpacked size of the package as npm pack reports it', () => {
+  const kb = Math.round(pkg.packed.unpackedSize / 1000);
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const stated = /installs (\d+) kB unpacked/.exec(readme);
+  assert.ok(stated, 'README: "installs N kB unpacked"');
+  assert.ok(Math.abs(Number(stated[1]) - kb) <= Math.max(10, kb * 0.05), `README says ${stated[1]} kB, npm pack says ${kb} kB`);
+});
