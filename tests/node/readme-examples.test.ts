@@ -199,7 +199,8 @@ async function buildPage(b: ReadmeBlock, server: OssServer): Promise<string> {
   const out = join(dir, 'dist');
   if (b.kind === 'vite') {
     const { build } = await import('vite');
-    await build({ root: dir, configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    // base './': the page is served under a sub-path here (a deployment setting, not ours).
+    await build({ root: dir, base: './', configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
     return `/app/${name}/dist/index.html`;
   }
   if (b.kind === 'webpack') {
@@ -230,11 +231,14 @@ test('browser examples, built by Vite, webpack and esbuild (and the import map p
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      // Failed loads by URL (the browser's own favicon request aside); console errors otherwise.
+      page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
+      page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
       try {
         const path = await buildPage(b, server);
         await page.goto(`${site.url}${path}`);
-        const done = page.waitForFunction(() => (window as unknown as { __exampleDone?: boolean }).__exampleDone === true, undefined, { timeout: 20_000 });
+        const done = page.waitForFunction(() => (window as unknown as { __exampleDone?: boolean }).__exampleDone === true, undefined, { timeout: 20_000 })
+          .catch((e: unknown) => { throw new Error(`${where(b)}: ${String(e)}; page errors: ${errors.join('; ')}`); });
         const failed = new Promise<never>((_, reject) => page.on('pageerror', (e) => reject(new Error(`${where(b)}: ${String(e)}`))));
         await Promise.race([done, failed]);
         assert.deepEqual(errors, [], where(b));
