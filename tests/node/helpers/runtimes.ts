@@ -1,24 +1,19 @@
 /**
  * The JavaScript runtimes the tests run the package in, all from the npm registry: Deno and Bun
- * (devDependencies; their platform packages hold the binaries, so no install script is needed),
+ * (devDependencies; the binary is in a platform package, which the `deno`/`bun` package's
+ * install script, when npm runs it, hardlinks or moves into its own directory),
  * and the oldest Node.js versions package.json's `engines` states (scripts/ensure-tools.sh node
  * installs them from the `node-<platform>-<arch>` packages).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, toolsRoot } from './paths.js';
 
-const require = createRequire(join(repoRoot, 'package.json'));
-
 function platformBinary(candidates: string[], what: string): string {
   for (const spec of candidates) {
-    try {
-      const file = require.resolve(spec);
-      if (existsSync(file)) return file;
-    } catch {
-      // not installed for this platform
-    }
+    // More than 1 MB: a real binary, not the placeholder an install script replaces.
+    const file = join(repoRoot, 'node_modules', spec);
+    if (existsSync(file) && statSync(file).size > 1 << 20) return file;
   }
   throw new Error(`${what} is missing (looked for ${candidates.join(', ')}): run npm ci`);
 }
@@ -27,11 +22,13 @@ const arch = process.arch === 'x64' ? 'x64' : 'arm64';
 
 /** Deno's binary from its platform package (the `deno` package's bin finds the same file). */
 export const denoBinary = (): string =>
-  platformBinary([`@deno/${process.platform}-${arch}-glibc/deno`, `@deno/${process.platform}-${arch}/deno`], 'deno');
+  platformBinary([`@deno/${process.platform}-${arch}-glibc/deno`, `@deno/${process.platform}-${arch}/deno`, 'deno/deno'], 'deno');
 
-/** Bun's binary from its platform package (the `bun` package's bin is a placeholder its install script replaces). */
-export const bunBinary = (): string =>
-  platformBinary([`@oven/bun-${process.platform}-${process.arch === 'x64' ? 'x64' : 'aarch64'}/bin/bun`, `@oven/bun-${process.platform}-${process.arch === 'x64' ? 'x64-baseline' : 'aarch64'}/bin/bun`], 'bun');
+/** Bun's binary: in its platform package, or moved by the install script over the `bun` package's placeholder. */
+export const bunBinary = (): string => {
+  const platformPackage = `@oven/bun-${process.platform}-${process.arch === 'x64' ? 'x64' : 'aarch64'}`;
+  return platformBinary([`${platformPackage}/bin/bun`, 'bun/bin/bun.exe'], 'bun');
+};
 
 /** The lowest version of each range in `engines.node`, e.g. "^20.19.0 || >=22.12.0" → 20.19.0, 22.12.0. */
 export function engineFloors(): string[] {
