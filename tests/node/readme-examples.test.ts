@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { transform } from 'esbuild';
@@ -178,6 +180,27 @@ function esbuildCommand(b: ReadmeBlock): { entry: string; args: string[] } {
   return { entry: m[1]!, args: m[2]!.trim().split(/\s+/) };
 }
 
+/** A browser example served by Vite's dev server (in middleware mode, on a loopback port of its own). */
+async function viteDevPage(b: ReadmeBlock, server: OssServer): Promise<{ url: string; close(): Promise<void> }> {
+  const dir = join(pkg.app, `web-vite-dev-${b.line}`);
+  mkdirSync(dir, { recursive: true });
+  const example = await writeModule(dir, b, server, b.lang === 'ts' ? 'ts' : 'js');
+  writeFileSync(join(dir, 'entry.js'), `import './${example.slice(dir.length + 1)}';\nwindow.__exampleDone = true;\n`);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./entry.js"></script>');
+  const { createServer: createViteServer } = await import('vite');
+  const vite = await createViteServer({ root: dir, configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, cacheDir: join(dir, '.vite') });
+  const http = createHttpServer(vite.middlewares);
+  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`,
+    close: async () => {
+      http.closeAllConnections();
+      await new Promise((done) => http.close(done));
+      await vite.close();
+    },
+  };
+}
+
 /** Builds a browser example with its bundler; returns the built page's path under the app. */
 async function buildPage(b: ReadmeBlock, server: OssServer): Promise<string> {
   const name = `web-${b.kind}-${b.line}`;
@@ -222,12 +245,14 @@ async function buildPage(b: ReadmeBlock, server: OssServer): Promise<string> {
   return `/app/${name}/dist/index.html`;
 }
 
-test('browser examples, built by Vite, webpack and esbuild (and the import map page), run in Chromium against OSS on another origin', async () => {
+test('browser examples, built by Vite (and on its dev server), webpack and esbuild, and the import map page, run in Chromium against OSS on another origin', async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM });
-  const kinds = ['vite', 'webpack', 'esbuild', 'importmap'] as const;
-  for (const kind of kinds) {
+  const variants = [['vite', 'build'], ['vite', 'dev'], ['webpack', 'build'], ['esbuild', 'build'], ['importmap', 'build']] as const;
+  for (const [kind, variant] of variants) {
     for (const b of examplesOf(kind)) {
       const server = await ossServer();
+      const served = variant === 'dev' ? await viteDevPage(b, server) : { url: `${site.url}${await buildPage(b, server)}`, close: async () => {} };
+      const pageOrigin = new URL(served.url).origin;
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
@@ -235,23 +260,22 @@ test('browser examples, built by Vite, webpack and esbuild (and the import map p
       page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
       page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
       try {
-        const path = await buildPage(b, server);
-        await page.goto(`${site.url}${path}`);
+        await page.goto(served.url);
         const done = page.waitForFunction(() => (window as unknown as { __exampleDone?: boolean }).__exampleDone === true, undefined, { timeout: 20_000 })
           .catch((e: unknown) => { throw new Error(`${where(b)}: ${String(e)}; page errors: ${errors.join('; ')}`); });
         const failed = new Promise<never>((_, reject) => page.on('pageerror', (e) => reject(new Error(`${where(b)}: ${String(e)}`))));
         await Promise.race([done, failed]);
         assert.deepEqual(errors, [], where(b));
-        assert.notEqual(new URL(site.url).origin, new URL(server.url).origin);
+        assert.notEqual(pageOrigin, new URL(server.url).origin);
         const links = await assertLinksReadBack(server, b, createsLinks(b.code));
         // Cross-origin for real: the link request came with the page's Origin after a preflight.
-        const origin = new URL(site.url).origin;
         if (links.length > 0) {
-          assert.ok(server.requests.some((r) => r.method === 'OPTIONS' && r.headers.origin === origin), `${where(b)}: no preflight`);
-          assert.ok(server.requests.some((r) => r.method === 'PUT' && r.url.includes('symlink') && r.headers.origin === origin));
+          assert.ok(server.requests.some((r) => r.method === 'OPTIONS' && r.headers.origin === pageOrigin), `${where(b)}: no preflight`);
+          assert.ok(server.requests.some((r) => r.method === 'PUT' && r.url.includes('symlink') && r.headers.origin === pageOrigin));
         }
       } finally {
         await page.close();
+        await served.close();
         await server.close();
       }
     }
