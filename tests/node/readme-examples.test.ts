@@ -113,37 +113,44 @@ test('every code block in README.md is marked as a complete example or a fragmen
   for (const kind of Object.keys(EXAMPLE_KINDS) as (keyof typeof EXAMPLE_KINDS)[]) assert.ok(blocks.some((b) => b.kinds.includes(kind)), `no README example of kind ${kind}`);
 });
 
+/** A command that runs an example, made once the example's fresh server is up. */
+interface Command { cmd: string; args: string[]; env: Record<string, string>; cwd?: string }
+
+/**
+ * Runs one example as a process against a fresh server: it must exit 0, pass `check`, and leave
+ * only links that read back (see assertLinksReadBack).
+ */
+async function runScriptExample(b: ReadmeBlock, label: string, command: (server: OssServer) => Promise<Command>, check?: (r: Run) => void): Promise<void> {
+  const server = await ossServer();
+  try {
+    const c = await command(server);
+    const r = await run(c.cmd, c.args, { cwd: c.cwd ?? pkg.app, env: c.env });
+    assert.equal(r.code, 0, `${where(b)} with ${label}:\n${r.stdout}\n${r.stderr}`);
+    check?.(r);
+    await assertLinksReadBack(server, b, createsLinks(b.code));
+  } finally {
+    await server.close();
+  }
+}
+
+const nodeVersions = () => [process.execPath, ...engineFloors().map(nodeBinary)];
+
 test('Node.js examples run on this Node.js and on the oldest version of each engines range', async () => {
-  const nodes = [process.execPath, ...engineFloors().map(nodeBinary)];
   for (const b of examplesOf('node')) {
-    for (const node of nodes) {
-      const server = await ossServer();
-      try {
-        const file = await writeModule(join(pkg.app, 'node'), b, server, 'mjs');
-        const r = await run(node, [file], { cwd: pkg.app, env: ossEnv(server) });
-        assert.equal(r.code, 0, `${where(b)} on ${node}: ${r.stderr}`);
-        await assertLinksReadBack(server, b, createsLinks(b.code));
-      } finally {
-        await server.close();
-      }
+    for (const node of nodeVersions()) {
+      await runScriptExample(b, node, async (server) => ({ cmd: node, args: [await writeModule(join(pkg.app, 'node'), b, server, 'mjs')], env: ossEnv(server) }));
     }
   }
 });
 
 test('CommonJS examples run with require() on this Node.js and the engines floors', async () => {
-  const nodes = [process.execPath, ...engineFloors().map(nodeBinary)];
   for (const b of examplesOf('cjs')) {
-    for (const node of nodes) {
-      const server = await ossServer();
-      try {
-        const file = await writeModule(join(pkg.app, 'cjs'), b, server, 'cjs');
-        const r = await run(node, [file], { cwd: pkg.app, env: ossEnv(server) });
-        assert.equal(r.code, 0, `${where(b)} on ${node}: ${r.stderr}`);
-        assert.doesNotMatch(r.stderr, /ExperimentalWarning/, 'require of the package is quiet');
-        await assertLinksReadBack(server, b, createsLinks(b.code));
-      } finally {
-        await server.close();
-      }
+    for (const node of nodeVersions()) {
+      await runScriptExample(
+        b, node,
+        async (server) => ({ cmd: node, args: [await writeModule(join(pkg.app, 'cjs'), b, server, 'cjs')], env: ossEnv(server) }),
+        (r) => assert.doesNotMatch(r.stderr, /ExperimentalWarning/, 'require of the package is quiet'),
+      );
     }
   }
 });
@@ -153,22 +160,16 @@ test('Deno examples run with --allow-net and no other permission; Bun examples r
     ['deno', (file) => [denoBinary(), ['run', '--allow-net', '--no-prompt', file]]],
     ['bun', (file) => [bunBinary(), [file]]],
   ];
+  // No OSS_* variables: a Deno script without --allow-env could not read them anyway.
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DENO_DIR: join(pkg.scratch, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', BUN_INSTALL_CACHE_DIR: join(pkg.scratch, 'bun-cache') };
   for (const [kind, command] of runners) {
     const examples = examplesOf(kind);
     assert.ok(examples.length > 0, kind);
     for (const b of examples) {
-      const server = await ossServer();
-      try {
-        const file = await writeModule(join(pkg.app, kind), b, server, b.lang === 'ts' ? 'ts' : 'js');
-        const [cmd, args] = command(file);
-        // No OSS_* variables: a Deno script without --allow-env could not read them anyway.
-        const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DENO_DIR: join(pkg.scratch, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', BUN_INSTALL_CACHE_DIR: join(pkg.scratch, 'bun-cache') };
-        const r = await run(cmd, args, { cwd: pkg.app, env });
-        assert.equal(r.code, 0, `${where(b)}: ${r.stdout}\n${r.stderr}`);
-        await assertLinksReadBack(server, b, createsLinks(b.code));
-      } finally {
-        await server.close();
-      }
+      await runScriptExample(b, kind, async (server) => {
+        const [cmd, args] = command(await writeModule(join(pkg.app, kind), b, server, b.lang === 'ts' ? 'ts' : 'js'));
+        return { cmd, args, env };
+      });
     }
   }
 });
@@ -313,16 +314,12 @@ test('edge worker examples, bundled with the README command, run in workerd', as
 
 test('command-line examples run in a shell against the local server', async () => {
   for (const b of examplesOf('sh')) {
-    const server = await ossServer();
-    const dir = join(pkg.app, `sh-${b.line}`);
-    mkdirSync(dir, { recursive: true });
-    try {
-      const r = await run('bash', ['-euo', 'pipefail', '-c', b.code], { cwd: dir, env: ossEnv(server, { OSS_ENDPOINT: server.url, npm_config_offline: 'true', npm_config_update_notifier: 'false' }) });
-      assert.equal(r.code, 0, `${where(b)}:\n${r.stdout}\n${r.stderr}`);
-      await assertLinksReadBack(server, b, createsLinks(b.code));
-    } finally {
-      await server.close();
-    }
+    const cwd = join(pkg.app, `sh-${b.line}`);
+    mkdirSync(cwd, { recursive: true });
+    await runScriptExample(b, 'bash', async (server) => ({
+      cmd: 'bash', args: ['-euo', 'pipefail', '-c', b.code], cwd,
+      env: ossEnv(server, { OSS_ENDPOINT: server.url, npm_config_offline: 'true', npm_config_update_notifier: 'false' }),
+    }));
   }
 });
 
