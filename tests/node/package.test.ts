@@ -75,6 +75,7 @@ test('the tarball holds the built entry points, glue and .wasm, and nothing else
   // published features); no sources, tests, benchmarks, examples, demo page or source maps.
   const stray = paths.filter((p) => !/^(package\.json|README\.md|LICENSE|dist\/(ts|pkg|server|cli)\/[\w./-]+)$/.test(p) || /\.(test\.js|map|tsbuildinfo)$|\b(bench|tests?|fixtures)\b/.test(p));
   assert.deepEqual(stray, [], 'sources, tests, benchmarks or build leftovers were packed');
+  assert.deepEqual(paths.filter((p) => /^dist\/cli\/.*\.d\.ts$/.test(p)), [], 'the CLI is run, not imported: no declarations');
 
   const pkg = readInstalled();
   assert.equal(pkg.name, 'oss-symlink');
