@@ -7,7 +7,7 @@
 // every link it created is read back with GetSymlink, and no request may have been refused.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { OssClient } from '../../ts/node.js';
 import { startServer, type OssServer } from '../../server/index.js';
 import { startStaticServer, type StaticServer } from '../../www/serve.js';
-import { EXAMPLE_KINDS, examplePrelude, examplesOf, readmeBlocks, type ExampleContext, type ReadmeBlock } from './helpers/readme.js';
+import { EXAMPLE_KINDS, examplePrelude, examplesOf, normalizeOutput, parseTranscript, readmeBlocks, type ExampleContext, type ReadmeBlock } from './helpers/readme.js';
 import { packAndInstall, type PackedApp } from './helpers/packed.js';
 import { repoRoot } from './helpers/paths.js';
 import { bunBinary, denoBinary, engineFloors, nodeBinary } from './helpers/runtimes.js';
@@ -72,8 +72,8 @@ function ossEnv(server: OssServer, extra: Record<string, string> = {}): Record<s
  * What the example did on the server: no request refused (a bad signature, a wrong header), and
  * every link it created reads back with the target it was given. Returns the links.
  */
-async function assertLinksReadBack(server: OssServer, b: ReadmeBlock, expectLinks: boolean): Promise<string[]> {
-  const refused = server.requests.filter((r) => r.status !== undefined && r.status >= 400);
+async function assertLinksReadBack(server: OssServer, b: ReadmeBlock, expectLinks: boolean, shownRefusals: number[] = []): Promise<string[]> {
+  const refused = server.requests.filter((r) => r.status !== undefined && r.status >= 400 && !shownRefusals.includes(r.status));
   assert.deepEqual(refused.map((r) => `${r.method} ${r.url} → ${r.status}`), [], `${where(b)}: requests refused`);
   const puts = server.requests.filter((r) => r.method === 'PUT' && /[?&]symlink(=|&|$)/.test(r.url) && r.status === 200);
   if (expectLinks) assert.ok(puts.length > 0, `${where(b)}: no symlink was created`);
@@ -120,14 +120,14 @@ interface Command { cmd: string; args: string[]; env: Record<string, string>; cw
  * Runs one example as a process against a fresh server: it must exit 0, pass `check`, and leave
  * only links that read back (see assertLinksReadBack).
  */
-async function runScriptExample(b: ReadmeBlock, label: string, command: (server: OssServer) => Promise<Command>, check?: (r: Run) => void): Promise<void> {
+async function runScriptExample(b: ReadmeBlock, label: string, command: (server: OssServer) => Promise<Command>, check?: (r: Run) => void, shownRefusals: number[] = []): Promise<void> {
   const server = await ossServer();
   try {
     const c = await command(server);
     const r = await run(c.cmd, c.args, { cwd: c.cwd ?? pkg.app, env: c.env });
     assert.equal(r.code, 0, `${where(b)} with ${label}:\n${r.stdout}\n${r.stderr}`);
     check?.(r);
-    await assertLinksReadBack(server, b, createsLinks(b.code));
+    await assertLinksReadBack(server, b, createsLinks(b.code), shownRefusals);
   } finally {
     await server.close();
   }
@@ -320,6 +320,37 @@ test('command-line examples run in a shell against the local server', async () =
       cmd: 'bash', args: ['-euo', 'pipefail', '-c', b.code], cwd,
       env: ossEnv(server, { OSS_ENDPOINT: server.url, npm_config_offline: 'true', npm_config_update_notifier: 'false' }),
     }));
+  }
+});
+
+test('console transcripts: each command prints what the README shows', async () => {
+  for (const b of examplesOf('console')) {
+    const cwd = join(pkg.app, `console-${b.line}`);
+    mkdirSync(cwd, { recursive: true });
+    const steps = parseTranscript(b.code);
+    assert.ok(steps.length > 0, `${where(b)}: no "$ " command`);
+    // Files the transcript shows with `cat` before anything made them: made from what it shows.
+    for (const step of steps) {
+      const cat = /^cat ([\w./-]+)$/.exec(step.command.trim());
+      if (cat && !existsSync(join(cwd, cat[1]!)) && steps.indexOf(step) === steps.findIndex((s) => s.command.includes(cat[1]!))) {
+        writeFileSync(join(cwd, cat[1]!), step.expected.join('\n') + '\n');
+      }
+    }
+    // One bash session; a marker line before each command's output, and $? carried over.
+    const script = ['__rc=0', ...steps.flatMap((s, i) => [`printf '\\n@@step-${i}@@\\n'`, '(exit $__rc)', `{ ${s.command}`, '} 2>&1; __rc=$?'])].join('\n');
+    let output = '';
+    await runScriptExample(b, 'bash', async (server) => {
+      const client = new OssClient({ region: REGION, bucket: BUCKET, endpoint: server.url, credentials: KEYS });
+      for (const key of (b.attributes.objects ?? '').split(/\s+/).filter(Boolean)) await client.putObject(key, `content of ${key}`);
+      return {
+        cmd: 'bash', args: ['-c', script + '\nexit 0'], cwd,
+        env: ossEnv(server, { OSS_ENDPOINT: server.url, npm_config_offline: 'true', npm_config_update_notifier: 'false' }),
+      };
+    }, (r) => { output = r.stdout; }, [...b.code.matchAll(/\((\d{3})\)/g)].map((m) => Number(m[1]))); // refusals the transcript shows, e.g. "(409)"
+    const shown = output.split(/\n@@step-\d+@@\n/).slice(1).map((o) => o.replace(/\n+$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== ''));
+    steps.forEach((step, i) => {
+      assert.deepEqual((shown[i] ?? []).map(normalizeOutput), step.expected.map(normalizeOutput), `${where(b)}: $ ${step.command}`);
+    });
   }
 });
 

@@ -4,6 +4,7 @@
  *
  *   <!-- example: KIND -->   a complete example, run by tests/node/readme-examples.test.ts
  *   <!-- example: KIND, KIND -->  the same code run as each kind (e.g. vite, webpack)
+ *   <!-- example: KIND name="value" -->  with attributes for the runner (e.g. objects for console)
  *   <!-- fragment -->        not complete by itself (a synopsis, output, a layout); not run
  *
  * A block with no marker, or with an unknown kind, fails the test: whoever adds an example to
@@ -25,6 +26,7 @@ export const EXAMPLE_KINDS = {
   importmap: 'an HTML page served as is, the package under /node_modules/, run in Chromium',
   worker: 'an edge worker bundled with the esbuild command in the README and run in workerd (miniflare), POSTed {link, target}',
   sh: 'shell lines run with bash in the project, OSS_* variables set for the local server',
+  console: 'a terminal transcript: each `$ ` line run with bash as for sh, its output (stdout and stderr) compared with the lines after it; durations, rates and request ids may differ. A `cat FILE` of a file that does not exist yet creates it with the shown lines; objects="KEY KEY" in the marker are uploaded first',
   csp: 'the Content-Security-Policy the www uploader is tested under',
 } as const;
 export type ExampleKind = keyof typeof EXAMPLE_KINDS;
@@ -38,6 +40,8 @@ export interface ReadmeBlock {
   kinds: ExampleKind[];
   /** Kinds in the marker that are not in EXAMPLE_KINDS. */
   unknownKinds: string[];
+  /** name="value" pairs after the kinds in the marker. */
+  attributes: Record<string, string>;
   /** Set by examplesOf: the kind this run is for. */
   kind?: ExampleKind;
   fragment: boolean;
@@ -70,6 +74,7 @@ export function readmeBlocks(text = readFileSync(join(repoRoot, 'README.md'), 'u
       ...(marker ? { marker: marker[0] } : {}),
       kinds: named.filter((k): k is ExampleKind => k in EXAMPLE_KINDS),
       unknownKinds: named.filter((k) => !(k in EXAMPLE_KINDS)),
+      attributes: Object.fromEntries([...(marker?.[0] ?? '').matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])),
     });
     i = end;
   }
@@ -122,6 +127,8 @@ export function examplePrelude(code: string, ctx: ExampleContext, module: 'impor
     ['securityToken', 'undefined'],
     ['file', 'new File(["example upload"], "photo.jpg", { type: "image/jpeg" })'],
     ['OssClient', '__oss.OssClient'],
+    ['OssError', '__oss.OssError'],
+    ['signRequest', '__oss.signRequest'],
     ['options', '{ region: __region, bucket: __bucket, endpoint: __local, credentials: { accessKeyId: __accessKeyId, accessKeySecret: __accessKeySecret } }'],
     ['client', 'new __oss.OssClient(__options)'],
   ];
@@ -131,4 +138,28 @@ export function examplePrelude(code: string, ctx: ExampleContext, module: 'impor
     if (!declares(code, name)) lines.push(`const ${name} = __${name};`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** One command of a console transcript and the output shown after it. */
+export interface TranscriptStep { command: string; expected: string[] }
+
+/** The `$ ` commands of a console transcript, each with the lines shown after it. */
+export function parseTranscript(code: string): TranscriptStep[] {
+  const steps: TranscriptStep[] = [];
+  for (const line of code.split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: [] });
+    else if (steps.length > 0) steps[steps.length - 1]!.expected.push(line);
+    else if (line.trim() !== '') throw new Error(`a transcript starts with a "$ " command, not ${JSON.stringify(line)}`);
+  }
+  for (const step of steps) while (step.expected.at(-1)?.trim() === '') step.expected.pop();
+  return steps;
+}
+
+/** What may differ from run to run in a transcript's output: durations, rates, request ids. */
+export function normalizeOutput(line: string): string {
+  return line
+    .replace(/\b[0-9A-F]{24}\b/g, '<request-id>')
+    .replace(/\b\d+(\.\d+)? (links|rows)\/s\b/g, '<n> $2/s')
+    .replace(/\b\d+(\.\d+)?(ms|s)\b/g, '<time>')
+    .trimEnd();
 }
