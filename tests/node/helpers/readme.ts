@@ -163,3 +163,12 @@ export function normalizeOutput(line: string): string {
     .replace(/\b\d+(\.\d+)?(ms|s)\b/g, '<time>')
     .trimEnd();
 }
+
+/**
+ * Lets pages from `origin` fetch the local server's STS route, on servers that answer it only
+ * for allowed origins (`allowStsOrigin`, from the server-rules work); a no-op on servers without
+ * that rule.
+ */
+export function allowStsOrigin(server: object, origin: string): void {
+  (server as { allowStsOrigin?: (origin: string) => void }).allowStsOrigin?.(origin);
+}
