@@ -18,7 +18,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { OssClient } from '../../ts/node.js';
 import { startServer, type OssServer } from '../../server/index.js';
 import { startStaticServer, type StaticServer } from '../../www/serve.js';
-import { EXAMPLE_KINDS, allowStsOrigin, examplePrelude, examplesOf, normalizeOutput, parseTranscript, readmeBlocks, type ExampleContext, type ReadmeBlock } from './helpers/readme.js';
+import { EXAMPLE_KINDS, allowStsOrigin, examplePrelude, examplesOf, matchesTranscript, normalizeOutput, parseTranscript, readmeBlocks, type ExampleContext, type ReadmeBlock } from './helpers/readme.js';
 import { packAndInstall, type PackedApp } from './helpers/packed.js';
 import { repoRoot } from './helpers/paths.js';
 import { bunBinary, denoBinary, engineFloors, nodeBinary } from './helpers/runtimes.js';
@@ -352,7 +352,9 @@ test('console transcripts: each command prints what the README shows', async () 
     }, (r) => { output = r.stdout; }, [...b.code.matchAll(/\((\d{3})\)/g)].map((m) => Number(m[1]))); // refusals the transcript shows, e.g. "(409)"
     const shown = output.split(/\n@@step-\d+@@\n/).slice(1).map((o) => o.replace(/\n+$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== ''));
     steps.forEach((step, i) => {
-      assert.deepEqual((shown[i] ?? []).map(normalizeOutput), step.expected.map(normalizeOutput), `${where(b)}: $ ${step.command}`);
+      const actual = shown[i] ?? [];
+      // On a mismatch, the normalized lines side by side say where.
+      if (!matchesTranscript(actual, step.expected)) assert.deepEqual(actual.map(normalizeOutput), step.expected.map(normalizeOutput), `${where(b)}: $ ${step.command}`);
     });
   }
 });

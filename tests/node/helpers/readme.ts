@@ -26,7 +26,7 @@ export const EXAMPLE_KINDS = {
   importmap: 'an HTML page served as is, the package under /node_modules/, run in Chromium',
   worker: 'an edge worker bundled with the esbuild command in the README and run in workerd (miniflare), POSTed {link, target}',
   sh: 'shell lines run with bash in the project, OSS_* variables set for the local server',
-  console: 'a terminal transcript: each `$ ` line run with bash as for sh, its output (stdout and stderr) compared with the lines after it; durations, rates and request ids may differ. A `cat FILE` of a file that does not exist yet creates it with the shown lines; objects="KEY KEY" in the marker are uploaded first',
+  console: 'a terminal transcript: each `$ ` line run with bash as for sh, its output (stdout and stderr) compared with the lines after it; durations, rates and request ids may differ, and a line `...` stands for any lines (e.g. rows reported in no fixed order). A `cat FILE` of a file that does not exist yet creates it with the shown lines; objects="KEY KEY" in the marker are uploaded first',
   csp: 'the Content-Security-Policy the www uploader is tested under',
 } as const;
 export type ExampleKind = keyof typeof EXAMPLE_KINDS;
@@ -171,4 +171,16 @@ export function normalizeOutput(line: string): string {
  */
 export function allowStsOrigin(server: object, origin: string): void {
   (server as { allowStsOrigin?: (origin: string) => void }).allowStsOrigin?.(origin);
+}
+
+/** Whether output lines match a transcript's lines, after normalizeOutput; `...` matches any run of lines. */
+export function matchesTranscript(actual: string[], expected: string[]): boolean {
+  const a = actual.map(normalizeOutput);
+  const e = expected.map(normalizeOutput);
+  const match = (i: number, j: number): boolean => {
+    if (j === e.length) return i === a.length;
+    if (e[j] === '...') return match(i, j + 1) || (i < a.length && match(i + 1, j));
+    return i < a.length && a[i] === e[j] && match(i + 1, j + 1);
+  };
+  return match(0, 0);
 }
