@@ -107,7 +107,7 @@ function parseMeta(headers: IncomingHttpHeaders): Record<string, string> {
     if (!name.startsWith('x-oss-meta-')) continue;
     const shortName = name.slice('x-oss-meta-'.length);
     if (!/^[a-z0-9-]+$/.test(shortName)) {
-      throw errors.invalidArgument(`The user metadata name "${name}" may only contain letters, digits and "-".`, '0011-00000005');
+      throw errors.invalidArgument(`The user metadata name "${name}" may only contain letters, digits and "-".`, '0011-00000004');
     }
     const value = header(headers, name) ?? '';
     total += Buffer.byteLength(name) + Buffer.byteLength(value);
