@@ -2,13 +2,13 @@
 // hashes other than UNSIGNED-PAYLOAD, AdditionalHeaders naming absent headers, one metadata rule
 // shared with the client, and an STS endpoint that answers only the pages it should.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { canonicalRequest, v4Scope, v4Signature, v4StringToSign } from '../../server/auth.js';
 import { DEV_CREDENTIALS, startServer, type OssServer } from '../../server/index.js';
 import { parseServeArgs } from '../../server/serve-command.js';
 import { OssClient, OssError, signRequest } from '../../ts/node.js';
+import { queryString, rawRequest, xmlField, type RawAnswer } from './helpers/raw-http.js';
 
 const BUCKET = 'rules';
 let server: OssServer;
@@ -21,27 +21,8 @@ after(() => server.close());
 const client = () =>
   new OssClient({ region: server.region, bucket: BUCKET, endpoint: server.url, credentials: DEV_CREDENTIALS, retry: { maxAttempts: 1 } });
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function send(method: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, method, path, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const xmlField = (body: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
-const queryString = (query: Array<[string, string]>) =>
-  query.map(([n, v]) => (v === '' ? encodeURIComponent(n) : `${encodeURIComponent(n)}=${encodeURIComponent(v)}`)).join('&');
+type Answer = RawAnswer;
+const send = (method: string, path: string, headers: Record<string, string> = {}, body = '') => rawRequest(server.port, method, path, headers, body);
 
 function assertRefused(answer: Answer, status: number, code: string, ec: string): void {
   assert.equal(answer.status, status, answer.body);
