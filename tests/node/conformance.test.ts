@@ -135,6 +135,8 @@ const situations: Record<string, () => Promise<Request> | Request> = {
   'metadata-too-large': () => signed({ method: 'PUT', key: 'meta.txt', headers: { 'x-oss-meta-k': 'v'.repeat(8192) } }),
   'metadata-name-invalid': () => signed({ method: 'PUT', key: 'meta.txt', headers: { 'x-oss-meta-a_b': 'x' } }),
   'bad-storage-class': () => putSymlink('link-class', { 'x-oss-storage-class': 'Gold' }),
+  'tagging-malformed': () => putSymlink('link-tags', { 'x-oss-tagging': 'aa=bb=cc' }),
+  'tagging-duplicate-key': () => putSymlink('link-tags', { 'x-oss-tagging': 'a=1&a=2' }),
   'bad-forbid-overwrite': () => putSymlink('link-forbid', { 'x-oss-forbid-overwrite': 'abc' }),
   'forbid-overwrite-existing': () => putSymlink('object.txt', { 'x-oss-forbid-overwrite': 'true' }),
   retention: () => putSymlink('locked/kept.txt', {}),
