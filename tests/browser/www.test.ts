@@ -11,7 +11,7 @@ import { OssClient } from '../../ts/node.js';
 import { startServer, type OssServer } from '../../server/index.js';
 import { startWebServer, type StaticServer } from '../../www/serve.js';
 import { repoRoot } from '../node/helpers/paths.js';
-import { allowStsOrigin, examplesOf } from '../node/helpers/readme.js';
+import { examplesOf } from '../node/helpers/readme.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 const KEYS = { accessKeyId: 'LTAI-www-test', accessKeySecret: 'www-test-secret-5d1e' };
@@ -186,7 +186,7 @@ function readmePolicy(): string {
 /** The uploader served under `policy`, in a fresh page; returns it and the CSP violations it reported. */
 async function pageUnder(policy: string): Promise<{ page: Page; violations: string[]; errors: string[]; close(): Promise<void> }> {
   const site = await startWebServer({ headers: { 'content-security-policy': policy } });
-  allowStsOrigin(oss, site.url);
+  oss.allowStsOrigin(site.url);
   const p = await browser.newPage();
   const errors: string[] = [];
   p.on('pageerror', (e) => errors.push(String(e)));

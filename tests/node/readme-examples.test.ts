@@ -18,7 +18,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { OssClient } from '../../ts/node.js';
 import { startServer, type OssServer } from '../../server/index.js';
 import { startStaticServer, type StaticServer } from '../../www/serve.js';
-import { EXAMPLE_KINDS, allowStsOrigin, examplePrelude, examplesOf, matchesTranscript, normalizeOutput, parseTranscript, readmeBlocks, type ExampleContext, type ReadmeBlock } from './helpers/readme.js';
+import { EXAMPLE_KINDS, examplePrelude, examplesOf, matchesTranscript, normalizeOutput, parseTranscript, readmeBlocks, type ExampleContext, type ReadmeBlock } from './helpers/readme.js';
 import { packAndInstall, type PackedApp } from './helpers/packed.js';
 import { repoRoot } from './helpers/paths.js';
 import { bunBinary, denoBinary, engineFloors, nodeBinary } from './helpers/runtimes.js';
@@ -256,7 +256,7 @@ test('browser examples, built by Vite (and on its dev server), webpack and esbui
       const server = await ossServer();
       const served = variant === 'dev' ? await viteDevPage(b, server) : { url: `${site.url}${await buildPage(b, server)}`, close: async () => {} };
       const pageOrigin = new URL(served.url).origin;
-      allowStsOrigin(server, pageOrigin);
+      server.allowStsOrigin(pageOrigin); // the page's fetch of /api/sts goes to the server's STS route
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));

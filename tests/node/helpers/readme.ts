@@ -164,15 +164,6 @@ export function normalizeOutput(line: string): string {
     .trimEnd();
 }
 
-/**
- * Lets pages from `origin` fetch the local server's STS route, on servers that answer it only
- * for allowed origins (`allowStsOrigin`, from the server-rules work); a no-op on servers without
- * that rule.
- */
-export function allowStsOrigin(server: object, origin: string): void {
-  (server as { allowStsOrigin?: (origin: string) => void }).allowStsOrigin?.(origin);
-}
-
 /** Whether output lines match a transcript's lines, after normalizeOutput; `...` matches any run of lines. */
 export function matchesTranscript(actual: string[], expected: string[]): boolean {
   const a = actual.map(normalizeOutput);
