@@ -47,6 +47,11 @@ export interface ServerOptions {
   region?: string;
   /** Directory for durable storage; in memory when absent. */
   dataDir?: string;
+  /**
+   * Verify and answer every request as usual but keep no object: writes succeed, reads find
+   * nothing. For load tests of clients at sizes no store should have to hold. Not with dataDir.
+   */
+  discard?: boolean;
   faults?: Faults;
   /** Serve `POST /-/sts` returning mintSts() as JSON (for the browser demo). */
   stsEndpoint?: boolean;
@@ -228,7 +233,8 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
   const permanentCredentials = (options.credentials ?? [DEV_CREDENTIALS]).map((c) => ({ ...c }));
   const registry = new CredentialRegistry(permanentCredentials);
   const faults = new FaultInjector(options.faults);
-  const store = await Store.open(options.dataDir);
+  if (options.discard && options.dataDir) throw new Error('discard and dataDir cannot be used together');
+  const store = await Store.open(options.dataDir, { discard: options.discard ?? false });
   const now = () => Date.now() + faults.clockOffsetMs;
 
   for (const name of [...(options.buckets ?? []), ...(options.versioned ?? [])]) {

@@ -11,6 +11,8 @@ Options:
   --bucket NAME     create a bucket (repeatable; default: examplebucket)
   --versioned NAME  create a bucket with versioning enabled (repeatable)
   --data DIR        keep data in DIR across restarts (default: in memory)
+  --discard         check and answer every request but store nothing (writes succeed, reads
+                    find nothing): a target for load tests of clients at any size
   --sts             serve POST /-/sts with temporary credentials (for browser demos)
   --region R        region expected in the V4 signature scope (default cn-hangzhou)
   --log             print one line per request
@@ -48,6 +50,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       case '--bucket': options.buckets!.push(value()); break;
       case '--versioned': options.versioned!.push(value()); break;
       case '--data': options.dataDir = value(); break;
+      case '--discard': options.discard = true; break;
       case '--region': options.region = value(); break;
       case '--sts': options.stsEndpoint = true; break;
       case '--log': logRequests = true; break;
@@ -55,6 +58,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       default: throw new Error(`unknown option ${arg}\n\n${SERVE_USAGE}`);
     }
   }
+  if (options.discard && options.dataDir) throw new Error(`--discard and --data cannot be used together\n\n${SERVE_USAGE}`);
   if (options.buckets!.length === 0 && options.versioned!.length === 0) options.buckets = ['examplebucket'];
   return { options, help, logRequests };
 }
@@ -65,6 +69,11 @@ function credentialsFromEnv(env: NodeJS.ProcessEnv): { accessKeyId: string; acce
   if (!accessKeyId && !accessKeySecret) return undefined;
   if (!accessKeyId || !accessKeySecret) throw new Error('set both OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or neither');
   return { accessKeyId, accessKeySecret };
+}
+
+function storageLine(options: ServerOptions): string {
+  if (options.discard) return 'none: --discard answers writes as stored and keeps nothing (reads find nothing)';
+  return options.dataDir ? `durable in ${options.dataDir}` : 'in memory (lost on exit)';
 }
 
 /** Starts the server, prints how to use it, and resolves after SIGINT/SIGTERM closed it. */
@@ -100,7 +109,7 @@ export async function runServe(argv: string[]): Promise<void> {
   console.log(`Local OSS server listening on ${server.url}`);
   console.log(`  region:    ${server.region}`);
   console.log(`  buckets:   ${buckets.join(', ')}`);
-  console.log(`  storage:   ${options.dataDir ? `durable in ${options.dataDir}` : 'in memory (lost on exit)'}`);
+  console.log(`  storage:   ${storageLine(options)}`);
   if (fromEnv) {
     console.log(`  key pair:  ${credentials.accessKeyId} from OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET`);
   } else {
