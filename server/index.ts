@@ -17,12 +17,13 @@ import {
   type OpRequest,
   type OpResponse,
 } from './operations.js';
-import { Store } from './store.js';
+import { Store, type StoreStats } from './store.js';
 import { OssError, errorXml, errors } from './xml.js';
 
 export type { Faults } from './faults.js';
 export type { StsCredentials } from './credentials.js';
 export type { Credential } from './auth.js';
+export type { StoreStats } from './store.js';
 
 /** A key pair for local development only; printed by `serve` when no keys are configured. */
 export const DEV_CREDENTIALS: Readonly<Credential> = Object.freeze({
@@ -96,6 +97,8 @@ export interface OssServer {
   readonly credentials: readonly Credential[];
   /** A snapshot of the counters. */
   readonly stats: ServerStats;
+  /** Figures of the object store: keys held, log size, what opening it recovered. */
+  readonly storage: StoreStats;
   /** Recent requests, oldest first (bounded). */
   readonly requests: readonly LoggedRequest[];
   clearRequests(): void;
@@ -480,6 +483,9 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     credentials: permanentCredentials,
     get stats(): ServerStats {
       return { requests: stats.requests, responses: { ...stats.responses }, faults: { ...stats.faults } };
+    },
+    get storage(): StoreStats {
+      return store.stats();
     },
     get requests(): readonly LoggedRequest[] {
       return requestLog;

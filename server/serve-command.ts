@@ -1,5 +1,5 @@
 // `oss-symlink serve`: runs the local OSS server until SIGINT/SIGTERM.
-import { DEV_CREDENTIALS, startServer, type ServerOptions } from './index.js';
+import { DEV_CREDENTIALS, startServer, type ServerOptions, type StoreStats } from './index.js';
 
 export const SERVE_USAGE = `Usage: oss-symlink serve [options]
 
@@ -71,9 +71,14 @@ function credentialsFromEnv(env: NodeJS.ProcessEnv): { accessKeyId: string; acce
   return { accessKeyId, accessKeySecret };
 }
 
-function storageLine(options: ServerOptions): string {
+function storageLine(options: ServerOptions, storage: StoreStats, openMs: number): string {
   if (options.discard) return 'none: --discard answers writes as stored and keeps nothing (reads find nothing)';
-  return options.dataDir ? `durable in ${options.dataDir}` : 'in memory (lost on exit)';
+  if (!options.dataDir) return 'in memory (lost on exit)';
+  const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+  let line = `durable in ${options.dataDir}: ${storage.keys.toLocaleString('en-US')} keys, log ${mb(storage.logBytes)}, opened in ${(openMs / 1000).toFixed(1)} s`;
+  if (storage.compacted) line += ' (compacted)';
+  if (storage.tornTailBytes > 0) line += `; cut ${storage.tornTailBytes} bytes of a write interrupted by a crash (never acknowledged)`;
+  return line;
 }
 
 /** Starts the server, prints how to use it, and resolves after SIGINT/SIGTERM closed it. */
@@ -85,6 +90,7 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const fromEnv = credentialsFromEnv(process.env);
   const credentials = fromEnv ?? DEV_CREDENTIALS;
+  const opening = performance.now();
   const server = await startServer({
     ...options,
     credentials: [credentials],
@@ -109,7 +115,7 @@ export async function runServe(argv: string[]): Promise<void> {
   console.log(`Local OSS server listening on ${server.url}`);
   console.log(`  region:    ${server.region}`);
   console.log(`  buckets:   ${buckets.join(', ')}`);
-  console.log(`  storage:   ${storageLine(options)}`);
+  console.log(`  storage:   ${storageLine(options, server.storage, performance.now() - opening)}`);
   if (fromEnv) {
     console.log(`  key pair:  ${credentials.accessKeyId} from OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET`);
   } else {

@@ -372,11 +372,13 @@ export class Store {
     this.release = lockDirectory(dataDir);
     try {
       const file = path.join(dataDir, LOG_FILE);
-      const legacy = path.join(dataDir, LEGACY_JOURNAL);
+      // The old journal is renamed once imported: if it is still there, an import was cut short.
+      const importing = fs.existsSync(path.join(dataDir, LEGACY_JOURNAL));
+      if (importing) fs.rmSync(file, { force: true });
       const fresh = !fs.existsSync(file);
       this.log = RecordLog.open(file, true);
       if (fresh) fsyncDirectory(dataDir);
-      if (fresh && fs.existsSync(legacy)) await this.importLegacyJournal(dataDir);
+      if (importing) await this.importLegacyJournal(dataDir);
       this.replayLog();
       if (this.deadBytes > COMPACT_MIN_DEAD_BYTES && this.deadBytes * 2 > this.log.size) {
         await this.compact(file);

@@ -3,7 +3,7 @@
 // writes under kill -9 mid-stream, memory per stored link, and `serve --discard`.
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -140,12 +140,18 @@ test('a data directory of the first server (journal.jsonl + blobs/) is imported 
     { t: 'del', bucket: 'old', key: 'del', versionId: 'null' },
   ];
   writeFileSync(path.join(dir, 'journal.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join('') + '{"t":"put","bu');
+  // An import cut short by a crash left a log behind; the journal, still there, is imported again.
+  const cut = await Store.open(path.join(dir, 'elsewhere'));
+  await cut.put(await cut.ensureBucket('old', false, 1), 'stale', version());
+  await cut.close();
+  renameSync(path.join(dir, 'elsewhere', 'store.log'), path.join(dir, 'store.log'));
   const store = await Store.open(dir);
   const bucket = store.getBucket('old')!;
   assert.equal(store.current(bucket, 'obj')?.body.toString(), 'old body');
   assert.deepEqual(store.current(bucket, 'obj')?.meta, { a: 'b' });
   assert.equal(store.current(bucket, 'link')?.symlinkTarget, 'obj');
   assert.equal(store.current(bucket, 'del'), undefined);
+  assert.equal(store.current(bucket, 'stale'), undefined);
   await store.close();
   assert.ok(readdirSync(dir).includes('journal.jsonl.imported'));
 });
