@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { runChild } from './common.js';
 
 export interface ServerScaleResult {
+  /** Links written. */
   links: number;
+  /** Keys the reopened store holds. */
+  stored: number;
+  /** The peer (a Map of the keys to numbers); up to 2M links. */
+  map_bytes_per_link?: number;
   fill_ms: number;
   fill_per_s: number;
   open_ms: number;
@@ -34,7 +39,7 @@ export async function measureServerScale(sizes: number[], log: (line: string) =>
       const filled = await runChild<Record<string, number>>('store-scale-child.js', ['fill', dir, String(links)], { nodeArgs: ['--expose-gc'], timeoutMs });
       log('server-scale: reopening in a fresh process and reading every link back');
       const reopened = await runChild<Record<string, number>>('store-scale-child.js', ['reopen', dir, String(links)], { nodeArgs: ['--expose-gc'], timeoutMs });
-      results.push({ ...filled.value, ...reopened.value } as unknown as ServerScaleResult);
+      results.push({ links, ...filled.value, ...reopened.value } as unknown as ServerScaleResult);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,7 +9,8 @@
  * PutSymlink of the bulk command makes: a ~40-byte key and target, ETag, Last-Modified and a
  * write-id in user metadata, acknowledged in group commits. `reopen` measures what a restarted
  * `serve --data` pays: time to open and the memory the store holds per link, then checks that
- * every link is there with its target.
+ * every link is there with its target. Up to 2M links it also measures the peer: a JS Map from
+ * the same keys to a number, the obvious in-memory index.
  */
 import { Store, type ObjectVersion } from '../server/store.js';
 
@@ -22,6 +23,8 @@ if ((phase !== 'fill' && phase !== 'reopen') || !dir || !Number.isInteger(count)
 
 const BUCKET = 'scale';
 const BATCH = 8192;
+/** The Map peer is measured up to this size (it costs ~100 B a link and stops at 2^24 keys). */
+const MAP_PEER_MAX = 2_000_000;
 const key = (i: number) => `links/${String(i).padStart(9, '0')}/photo-${i}.jpg`;
 const target = (i: number) => `photos/2026/${String(i).padStart(9, '0')}/原图 ${i}.jpg`;
 
@@ -85,7 +88,7 @@ async function reopen(): Promise<Record<string, number>> {
   const stats = store.stats();
   await store.close();
   return {
-    links: stats.keys,
+    stored: stats.keys,
     open_ms: Math.round(openMs),
     rss_bytes_per_link: Number(((after.rss - before.rss) / count).toFixed(1)),
     held_bytes_per_link: Number(((after.held - before.held) / count).toFixed(1)),
@@ -95,7 +98,18 @@ async function reopen(): Promise<Record<string, number>> {
     log_bytes: stats.logBytes,
     check_ms: Math.round(checkMs),
     missing,
+    ...(count <= MAP_PEER_MAX ? { map_bytes_per_link: mapBytesPerLink() } : {}),
   };
+}
+
+/** The peer: what a JS Map from each key to a number (an offset) holds per link, keys included. */
+function mapBytesPerLink(): number {
+  const before = settledMemory();
+  const map = new Map<string, number>();
+  for (let i = 0; i < count; i++) map.set(key(i), i * 300);
+  const after = settledMemory();
+  if (map.size !== count) throw new Error('map lost keys');
+  return Number(((after.held - before.held) / count).toFixed(1));
 }
 
 console.log(JSON.stringify(phase === 'fill' ? await fill() : await reopen()));

@@ -1,5 +1,6 @@
 // `oss-symlink serve`: runs the local OSS server until SIGINT/SIGTERM.
-import { DEV_CREDENTIALS, startServer, type ServerOptions, type StoreStats } from './index.js';
+import { DEV_CREDENTIALS, startServer, type ServerOptions } from './index.js';
+import type { StoreStats } from './store.js';
 
 export const SERVE_USAGE = `Usage: oss-symlink serve [options]
 
@@ -11,11 +12,11 @@ Options:
   --bucket NAME     create a bucket (repeatable; default: examplebucket)
   --versioned NAME  create a bucket with versioning enabled (repeatable)
   --data DIR        keep data in DIR across restarts (default: in memory)
-  --discard         check and answer every request but store nothing (writes succeed, reads
-                    find nothing): a target for load tests of clients at any size
   --sts             serve POST /-/sts with temporary credentials (for browser demos)
   --region R        region expected in the V4 signature scope (default cn-hangzhou)
   --log             print one line per request
+  --discard         check and answer every request but store nothing (writes succeed, reads
+                    find nothing): a target for load tests of clients at any size
   --help            show this text
 
 Keys come from OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET; without them a development key pair

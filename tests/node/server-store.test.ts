@@ -243,7 +243,7 @@ test('memory per stored link after a restart is small (50k links, measured in a 
   await phase('fill');
   const reopened = await phase('reopen');
   assert.equal(reopened.missing, 0, 'every link reads back with its target');
-  assert.equal(reopened.links, 50_000);
+  assert.equal(reopened.stored, 50_000);
   // The first server held each version as JS objects (~1.7 KB a link); the index is ~12-32 B.
   assert.ok(reopened.held_bytes_per_link! < 100, `heap + buffers per link: ${reopened.held_bytes_per_link} B`);
 });
