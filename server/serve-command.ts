@@ -1,6 +1,5 @@
 // `oss-symlink serve`: runs the local OSS server until SIGINT/SIGTERM.
 import { DEV_CREDENTIALS, startServer, type ServerOptions } from './index.js';
-import type { StoreStats } from './store.js';
 
 export const SERVE_USAGE = `Usage: oss-symlink serve [options]
 
@@ -72,7 +71,9 @@ function credentialsFromEnv(env: NodeJS.ProcessEnv): { accessKeyId: string; acce
   return { accessKeyId, accessKeySecret };
 }
 
-function storageLine(options: ServerOptions, storage: StoreStats, openMs: number): string {
+type OpenedStore = { keys: number; logBytes: number; tornTailBytes: number; compacted: boolean };
+
+function storageLine(options: ServerOptions, storage: OpenedStore, openMs: number): string {
   if (options.discard) return 'none: --discard answers writes as stored and keeps nothing (reads find nothing)';
   if (!options.dataDir) return 'in memory (lost on exit)';
   const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
