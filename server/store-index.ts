@@ -4,10 +4,14 @@
 // slot is a 32-bit hash of the key and a float64 value in two typed arrays (12 bytes a slot, open
 // addressing with linear probing, at most 3/4 full): the key itself is not kept. The caller proves
 // a hash match is its key with `isKey(value)`, which reads the key back from where the value
-// points, so distinct keys that share a hash stay distinct.
+// points, so distinct keys that share a hash stay distinct. A probe walks the hash array alone
+// (16 slots a cache line; hash 0 marks a free slot, so real hashes are stored as at least 1) and
+// touches a value only on a hash match.
 
 /** Value stored in an empty slot; callers never store 0 (the log starts with a magic header). */
 const EMPTY = 0;
+/** A hash as stored: never 0, which marks a free slot. */
+const stored = (hash: number) => hash >>> 0 || 1;
 const MAX_LOAD = 0.75;
 
 /** FNV-1a over the bytes, then the murmur3 finalizer so the low bits (the slot) mix well. */
@@ -42,12 +46,13 @@ export class KeyIndex {
     return this.hashes.byteLength + this.values.byteLength;
   }
 
-  /** The slot holding the key (≥ 0), or -1 when absent. */
+  /** The slot holding the key (≥ 0); when absent, -(the free slot where it would go + 1). */
   find(hash: number, isKey: (value: number) => boolean): number {
+    hash = stored(hash);
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const value = this.values[slot]!;
-      if (value === EMPTY) return -1;
-      if (this.hashes[slot] === hash && isKey(value)) return slot;
+      const slotHash = this.hashes[slot]!;
+      if (slotHash === 0) return -(slot + 1);
+      if (slotHash === hash && isKey(this.values[slot]!)) return slot;
     }
   }
 
@@ -59,11 +64,17 @@ export class KeyIndex {
     this.values[slot] = value;
   }
 
-  /** Adds a key known to be absent. */
-  insert(hash: number, value: number): void {
+  /** Adds a key known to be absent; `absent` is what find() returned for it, if nothing changed since. */
+  insert(hash: number, value: number, absent?: number): void {
     if (value === EMPTY) throw new Error('KeyIndex: 0 is reserved for empty slots');
-    if ((this.size + 1) > this.values.length * MAX_LOAD) this.grow();
-    this.place(hash, value);
+    hash = stored(hash);
+    if (this.size + 1 > this.values.length * MAX_LOAD) {
+      this.grow();
+      this.place(hash, value);
+    } else if (absent !== undefined && absent < 0) {
+      this.hashes[-absent - 1] = hash;
+      this.values[-absent - 1] = value;
+    } else this.place(hash, value);
     this.size++;
   }
 
@@ -71,7 +82,7 @@ export class KeyIndex {
   deleteAt(slot: number): void {
     const mask = this.mask;
     let hole = slot;
-    for (let next = (hole + 1) & mask; this.values[next] !== EMPTY; next = (next + 1) & mask) {
+    for (let next = (hole + 1) & mask; this.hashes[next] !== 0; next = (next + 1) & mask) {
       const home = this.hashes[next]! & mask;
       // Move the entry into the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
@@ -93,7 +104,7 @@ export class KeyIndex {
 
   private place(hash: number, value: number): void {
     let slot = hash & this.mask;
-    while (this.values[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+    while (this.hashes[slot] !== 0) slot = (slot + 1) & this.mask;
     this.hashes[slot] = hash;
     this.values[slot] = value;
   }
@@ -103,6 +114,6 @@ export class KeyIndex {
     this.hashes = new Uint32Array(hashes.length * 2);
     this.values = new Float64Array(values.length * 2);
     this.mask = this.values.length - 1;
-    for (let slot = 0; slot < values.length; slot++) if (values[slot] !== EMPTY) this.place(hashes[slot]!, values[slot]!);
+    for (let slot = 0; slot < hashes.length; slot++) if (hashes[slot] !== 0) this.place(hashes[slot]!, values[slot]!);
   }
 }

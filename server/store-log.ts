@@ -86,9 +86,9 @@ export function encodeRecord(parts: RecordParts): Buffer {
   return record;
 }
 
-/** The header at `at` in `buf`, or undefined when it cannot be a record (torn or zeroed). */
-export function decodeHeader(buf: Buffer, at: number): RecordHeader | undefined {
-  if (buf.length - at < HEADER_BYTES) return undefined;
+/** The header at `at` in `buf` (valid up to `limit`), or undefined when it cannot be a record (torn or zeroed). */
+export function decodeHeader(buf: Buffer, at: number, limit = buf.length): RecordHeader | undefined {
+  if (limit - at < HEADER_BYTES) return undefined;
   const header: RecordHeader = {
     length: buf.readUInt32LE(at),
     kind: buf.readUInt8(at + 8),
@@ -103,8 +103,8 @@ export function decodeHeader(buf: Buffer, at: number): RecordHeader | undefined 
   return knownKind && header.length === sum && buf.readUInt8(at + 9) === 0 ? header : undefined;
 }
 
-function checksumMatches(record: Buffer): boolean {
-  return crc32(record.subarray(8)) === record.readUInt32LE(4);
+function checksumMatches(buf: Buffer, at: number, length: number): boolean {
+  return crc32(buf.subarray(at + 8, at + length)) === buf.readUInt32LE(at + 4);
 }
 
 interface Waiter {
@@ -208,7 +208,7 @@ export class RecordLog {
     if (this.lastHead?.offset === offset) return this.lastHead;
     let buf = this.scratch;
     const got = fs.readSync(this.fd, buf, 0, buf.length, offset);
-    const header = decodeHeader(buf.subarray(0, got), 0);
+    const header = decodeHeader(buf, 0, got);
     if (!header) throw new Error(`server log: no record at offset ${offset}`);
     const needed = bodyStart(header);
     if (needed > got) {
@@ -258,7 +258,7 @@ export class RecordLog {
         fill();
         at = 0;
       }
-      const header = decodeHeader(chunk.subarray(0, chunkBytes), at);
+      const header = decodeHeader(chunk, at, chunkBytes);
       if (!header || offset + header.length > fileSize) break;
       if (header.length > chunk.length) {
         const bigger = Buffer.allocUnsafe(header.length);
@@ -272,9 +272,8 @@ export class RecordLog {
         fill();
         at = 0;
       }
-      const record = chunk.subarray(at, at + header.length);
-      if (!checksumMatches(record)) break;
-      visit(offset, header, record);
+      if (!checksumMatches(chunk, at, header.length)) break;
+      visit(offset, header, chunk.subarray(at, at + header.length));
       offset += header.length;
     }
     this.end = offset;

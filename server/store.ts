@@ -274,7 +274,7 @@ export class Store {
   private applyPut(state: BucketState, key: Buffer, hash: number, offset: number): void {
     const { index } = state;
     const slot = index.find(hash, this.isKey(key));
-    if (slot < 0) return index.insert(hash, offset);
+    if (slot < 0) return index.insert(hash, offset, slot);
     const value = index.valueAt(slot);
     if (!state.bucket.versioned) {
       for (const old of value > 0 ? [value] : this.freeList(value)) this.deadBytes += this.log!.readHead(old).header.length;
@@ -393,8 +393,16 @@ export class Store {
   /** Rebuilds buckets and index from the log, cutting a torn tail. */
   private replayLog(): void {
     const log = this.log!;
+    // Runs of records in one bucket are the rule: its name is decoded only when it changes.
+    let lastName = '';
+    let lastNameBytes = EMPTY_BODY;
     this.tornTailBytes += log.scan((offset, header, record) => {
-      const bucketName = record.toString('utf8', HEADER_BYTES, HEADER_BYTES + header.bucketBytes);
+      const nameEnd = HEADER_BYTES + header.bucketBytes;
+      if (lastNameBytes.length !== header.bucketBytes || record.compare(lastNameBytes, 0, lastNameBytes.length, HEADER_BYTES, nameEnd) !== 0) {
+        lastNameBytes = Buffer.from(record.subarray(HEADER_BYTES, nameEnd));
+        lastName = lastNameBytes.toString('utf8');
+      }
+      const bucketName = lastName;
       if (header.kind === RecordKind.Bucket) return this.replayBucket(bucketName, header, record);
       const state = this.buckets.get(bucketName);
       const key = record.subarray(keyStart(header), keyStart(header) + header.keyBytes);
