@@ -167,6 +167,7 @@ export class Store {
   async ensureBucket(name: string, versioned: boolean, now: number): Promise<Bucket> {
     let state = this.buckets.get(name);
     if (state && (state.bucket.versioned || !versioned)) return state.bucket;
+    if (!this.discard && !this.log) throw new Error('the store is closed');
     if (state) state.bucket.versioned = true;
     else state = this.addBucket({ name, versioned, created: now });
     if (this.log) {
@@ -194,7 +195,8 @@ export class Store {
 
   /** Adds a version (replacing the key in unversioned buckets); resolves once durable. */
   put(bucket: Bucket, key: string, version: ObjectVersion): Promise<void> {
-    if (!this.log) return Promise.resolve();
+    if (this.discard) return Promise.resolve();
+    if (!this.log) return Promise.reject(new Error('the store is closed'));
     const keyBytes = Buffer.from(key);
     const record = encodeRecord({
       kind: RecordKind.Version,
@@ -211,7 +213,8 @@ export class Store {
 
   /** Removes one version (or the key, in unversioned buckets); resolves once durable. */
   async remove(bucket: Bucket, key: string, versionId: string): Promise<ObjectVersion | undefined> {
-    if (!this.log) return undefined;
+    if (this.discard) return undefined;
+    if (!this.log) throw new Error('the store is closed');
     const keyBytes = Buffer.from(key);
     const removedAt = this.applyDelete(this.stateOf(bucket), keyBytes, hashBytes(keyBytes), versionId);
     if (removedAt === undefined) return undefined;
@@ -515,6 +518,7 @@ function bucketRecord(bucket: Bucket): Buffer {
 }
 
 function fsyncDirectory(dir: string): void {
+  if (process.platform === 'win32') return; // directories cannot be opened there; NTFS journals renames
   const fd = fs.openSync(dir, 'r');
   try {
     fs.fsyncSync(fd);

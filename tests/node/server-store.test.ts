@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEV_CREDENTIALS, startServer } from '../../server/index.js';
+import { parseServeArgs } from '../../server/serve-command.js';
 import { KeyIndex } from '../../server/store-index.js';
 import { Store, type Bucket, type ObjectVersion } from '../../server/store.js';
 import { OssClient, OssError } from '../../ts/node.js';
@@ -82,6 +83,8 @@ test('a torn tail is cut at open, and writes made after it survive the next rest
   bucket = store.getBucket('b')!;
   await store.put(bucket, 'after', version({ symlinkTarget: 't-after' }));
   await store.close();
+  // A write after close is refused, never acknowledged and lost.
+  await assert.rejects(store.put(bucket, 'late', version()), /closed/);
 
   store = await Store.open(dir);
   bucket = store.getBucket('b')!;
@@ -265,4 +268,6 @@ test('serve --discard checks signatures and answers writes without keeping them'
     await server.close();
   }
   await assert.rejects(startServer({ discard: true, dataDir: tempDir() }), /cannot be used together/);
+  assert.equal(parseServeArgs(['--discard']).options.discard, true);
+  assert.throws(() => parseServeArgs(['--discard', '--data', 'dir']), /--discard and --data cannot be used together/);
 });
