@@ -131,6 +131,34 @@ test('open compacts a log that is mostly dead records, keeping versions, markers
   await store.close();
 });
 
+test('removing versions from the middle and the end of a key\'s history replays the same after a restart', async () => {
+  const dir = tempDir();
+  let store = await Store.open(dir);
+  let vers = await store.ensureBucket('vers', true, 1);
+  for (const id of ['v1', 'v2', 'v3']) await store.put(vers, 'k', version({ versionId: id, body: Buffer.from(id) }));
+  assert.equal((await store.remove(vers, 'k', 'v2'))?.body.toString(), 'v2');
+  assert.equal(await store.remove(vers, 'k', 'v2'), undefined, 'already gone');
+  const check = async (expectCurrent: string, gone: string[]) => {
+    assert.equal(store.current(vers, 'k')?.versionId, expectCurrent);
+    for (const id of gone) assert.equal(store.version(vers, 'k', id), undefined, id);
+    assert.equal(store.version(vers, 'k', 'v1')?.body.toString(), 'v1');
+  };
+  await check('v3', ['v2']);
+  await store.close();
+  store = await Store.open(dir);
+  vers = store.getBucket('vers')!;
+  await check('v3', ['v2']);
+  await store.remove(vers, 'k', 'v3');
+  await check('v1', ['v2', 'v3']);
+  await store.close();
+  store = await Store.open(dir);
+  vers = store.getBucket('vers')!;
+  await check('v1', ['v2', 'v3']);
+  await store.remove(vers, 'k', 'v1');
+  assert.equal(store.hasKey(vers, 'k'), false);
+  await store.close();
+});
+
 test('a data directory of the first server (journal.jsonl + blobs/) is imported on first open', async () => {
   const dir = tempDir();
   mkdirSync(path.join(dir, 'blobs'));
