@@ -4,7 +4,7 @@
 // holds only, per bucket, a hash index from key to the record's offset (store-index.ts: ~12 bytes a
 // slot, the key is read back from the log to confirm a match) and, for keys with more than one
 // version, the list of their offsets. Reads are positioned reads of the file (served by the page
-// cache), so the server's memory does not grow with what it stores.
+// cache), so the server's memory grows by 16 to 32 bytes a key, whatever the records hold.
 //
 // With a data directory the log is `store.log` there: a write is applied at once (so checks and
 // writes stay atomic in the single-threaded event loop) and its promise resolves only after an
