@@ -9,10 +9,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 use crate::object::object_request;
-use crate::prepare::{prepare, ClientConfig, SignMode};
-use crate::request::{Addressing, Endpoint, Request};
+use crate::prepare::{prepare, sign, ClientConfig, SignMode};
+use crate::request::{host, url, Addressing, Endpoint, Request};
 use crate::response::{parse_error, parse_get_symlink};
-use crate::signer::{presign, sign_headers, Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
+use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 
 type Pairs = Vec<(String, String)>;
@@ -378,9 +378,10 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
 
 /// Signs an arbitrary OSS request, in the header form or (with `presignExpires`) the query form.
 ///
-/// Input: `{ method, region, product?, bucket?, key?, query?, headers?, credentials, time,
-/// additionalHeaders?, presignExpires? }`. Output: `{ headers, query, signature, stringToSign,
-/// canonicalRequest }`.
+/// Input: `{ method, region, product?, endpoint?, addressing?, bucket?, key?, query?, headers?,
+/// credentials, time, additionalHeaders?, presignExpires? }`. Output: `{ url, headers, query,
+/// signature, stringToSign, canonicalRequest }`. `additionalHeaders` may name `host`: the Host
+/// of `url` is then signed.
 #[wasm_bindgen(js_name = signRequest)]
 pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
     run(|| {
@@ -397,6 +398,9 @@ pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
             crate::validate::bucket_name(b)?;
         }
         let key = non_empty(opt_string(&input, "key")?);
+        if let Some(k) = &key {
+            crate::validate::object_key(k, "key", ErrorCode::InvalidObjectName)?;
+        }
         let mut req = Request::new(&method, bucket.as_deref(), key.as_deref());
         req.query = pairs(&field(&input, "query"), "query")?;
         for (name, value) in pairs(&field(&input, "headers"), "headers")? {
@@ -404,6 +408,14 @@ pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
         }
         let credentials = credentials(&input)?;
         let region = string(&input, "region")?;
+        let endpoint = match non_empty(opt_string(&input, "endpoint")?) {
+            Some(e) => Endpoint::parse(&e)?,
+            None => Endpoint::for_region(&region)?,
+        };
+        let addressing = match non_empty(opt_string(&input, "addressing")?) {
+            Some(a) => Addressing::parse(&a)?,
+            None => endpoint.default_addressing(),
+        };
         let product = non_empty(opt_string(&input, "product")?).unwrap_or_else(|| "oss".into());
         let additional = strings(&field(&input, "additionalHeaders"), "additionalHeaders")?;
         let params = SigningParams {
@@ -413,11 +425,14 @@ pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
             unix_seconds: unix_seconds(&input)?,
             additional_headers: &additional,
         };
-        let signed = match presign_expires(&input)? {
-            Some(e) => presign(&mut req, &params, e)?,
-            None => sign_headers(&mut req, &params)?,
+        let mode = match presign_expires(&input)? {
+            Some(expires_seconds) => SignMode::Presign { expires_seconds },
+            None => SignMode::Header,
         };
+        let host = host(&endpoint, addressing, req.bucket.as_deref());
+        let signed = sign(&mut req, &params, mode, &host)?;
         let out = Object::new();
+        set_str(&out, "url", &url(&endpoint, addressing, &req));
         set(&out, "headers", &js_pairs(&req.headers));
         set(&out, "query", &js_pairs(&req.query));
         set_str(&out, "signature", &signed.signature);
