@@ -35,6 +35,39 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
 }
 
+/// Checks a client's settings (what `new OssClient()` is given) and resolves its endpoint and
+/// addressing: an empty `endpoint` means the region's OSS endpoint, an empty `addressing` the
+/// endpoint's default style.
+pub fn client_endpoint(
+    region: &str,
+    bucket: &str,
+    endpoint: &str,
+    addressing: &str,
+    product: &str,
+) -> Result<(Endpoint, Addressing)> {
+    validate::region(region)?;
+    validate::bucket_name(bucket)?;
+    validate::product(product)?;
+    resolve_endpoint(region, endpoint, addressing)
+}
+
+/// The endpoint (`""`: the region's OSS endpoint) and addressing (`""`: the endpoint's default).
+pub fn resolve_endpoint(
+    region: &str,
+    endpoint: &str,
+    addressing: &str,
+) -> Result<(Endpoint, Addressing)> {
+    let endpoint = match endpoint {
+        "" => Endpoint::for_region(region)?,
+        e => Endpoint::parse(e)?,
+    };
+    let addressing = match addressing {
+        "" => endpoint.default_addressing(),
+        a => Addressing::parse(a)?,
+    };
+    Ok((endpoint, addressing))
+}
+
 /// Puts `req` in the client's bucket, signs it at `unix_seconds` and builds its URL.
 pub fn prepare(
     config: &ClientConfig,

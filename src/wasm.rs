@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 use crate::object::object_request;
-use crate::prepare::{prepare, sign, ClientConfig, SignMode};
-use crate::request::{host, url, Addressing, Endpoint, Request};
+use crate::prepare::{client_endpoint, prepare, resolve_endpoint, sign, ClientConfig, SignMode};
+use crate::request::{host, url, Request};
 use crate::response::{parse_error, parse_get_symlink};
 use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
@@ -291,15 +291,10 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
     let op = p.string("op")?;
     let region = p.string("region")?;
     let bucket = p.string("bucket")?;
-    let endpoint = match p.value()?.filter(|e| !e.is_empty()) {
-        Some(e) => Endpoint::parse(e)?,
-        None => Endpoint::for_region(&region)?,
-    };
-    let addressing = match p.value()?.filter(|a| !a.is_empty()) {
-        Some(a) => Addressing::parse(a)?,
-        None => endpoint.default_addressing(),
-    };
+    let endpoint = p.value()?.unwrap_or_default();
+    let addressing = p.value()?.unwrap_or_default();
     let product = non_empty(p.optional()?).unwrap_or_else(|| "oss".into());
+    let (endpoint, addressing) = client_endpoint(&region, &bucket, endpoint, addressing, &product)?;
     let credentials = Credentials {
         access_key_id: p.string("accessKeyId")?,
         access_key_secret: p.string("accessKeySecret")?,
@@ -376,6 +371,21 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
     Ok(out)
 }
 
+/// Checks a client's settings without signing anything, so that `new OssClient()` refuses a bad
+/// region, bucket, endpoint, addressing or product at once (with the same rules as every call).
+#[wasm_bindgen(js_name = checkSettings)]
+pub fn check_settings(
+    region: &str,
+    bucket: &str,
+    endpoint: &str,
+    addressing: &str,
+    product: &str,
+) -> JsResult<()> {
+    client_endpoint(region, bucket, endpoint, addressing, product)
+        .map(drop)
+        .map_err(|e| js_error(&e))
+}
+
 /// Signs an arbitrary OSS request, in the header form or (with `presignExpires`) the query form.
 ///
 /// Input: `{ method, region, product?, endpoint?, addressing?, bucket?, key?, query?, headers?,
@@ -408,14 +418,11 @@ pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
         }
         let credentials = credentials(&input)?;
         let region = string(&input, "region")?;
-        let endpoint = match non_empty(opt_string(&input, "endpoint")?) {
-            Some(e) => Endpoint::parse(&e)?,
-            None => Endpoint::for_region(&region)?,
-        };
-        let addressing = match non_empty(opt_string(&input, "addressing")?) {
-            Some(a) => Addressing::parse(&a)?,
-            None => endpoint.default_addressing(),
-        };
+        let (endpoint, addressing) = resolve_endpoint(
+            &region,
+            &opt_string(&input, "endpoint")?.unwrap_or_default(),
+            &opt_string(&input, "addressing")?.unwrap_or_default(),
+        )?;
         let product = non_empty(opt_string(&input, "product")?).unwrap_or_else(|| "oss".into());
         let additional = strings(&field(&input, "additionalHeaders"), "additionalHeaders")?;
         let params = SigningParams {
