@@ -372,7 +372,9 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
 }
 
 /// Checks a client's settings without signing anything, so that `new OssClient()` refuses a bad
-/// region, bucket, endpoint, addressing or product at once (with the same rules as every call).
+/// region, bucket, endpoint, addressing, product or static key pair at once, with the rules every
+/// call applies. `credentials` is `[accessKeyId, accessKeySecret, securityToken]` (`""`: none),
+/// or empty for a credentials provider.
 #[wasm_bindgen(js_name = checkSettings)]
 pub fn check_settings(
     region: &str,
@@ -380,10 +382,22 @@ pub fn check_settings(
     endpoint: &str,
     addressing: &str,
     product: &str,
+    credentials: Vec<String>,
 ) -> JsResult<()> {
-    client_endpoint(region, bucket, endpoint, addressing, product)
-        .map(drop)
-        .map_err(|e| js_error(&e))
+    let check = || {
+        client_endpoint(region, bucket, endpoint, addressing, product)?;
+        for (value, field) in credentials.iter().zip([
+            "credentials.accessKeyId",
+            "credentials.accessKeySecret",
+            "credentials.securityToken",
+        ]) {
+            if !(value.is_empty() && field.ends_with("Token")) {
+                crate::validate::credential(value, field)?;
+            }
+        }
+        Ok(())
+    };
+    check().map_err(|e: Error| js_error(&e))
 }
 
 /// Signs an arbitrary OSS request, in the header form or (with `presignExpires`) the query form.
