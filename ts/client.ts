@@ -53,7 +53,7 @@ const BATCH_MAX_ATTEMPTS = setMaxListeners ? 64 : 10;
 
 const DEFAULT_EXPIRES = 900;
 /** How much of an error answer is read: OSS's error XML is well under 1 KB. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const EMPTY: Uint8Array = new Uint8Array(0);
 /**
  * In Node an answer announced empty is not read: reading costs undici a stream pipeline for
