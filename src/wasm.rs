@@ -373,26 +373,28 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
 
 /// Checks a client's settings without signing anything, so that `new OssClient()` refuses a bad
 /// region, bucket, endpoint, addressing, product or static key pair at once, with the rules every
-/// call applies. `credentials` is `[accessKeyId, accessKeySecret, securityToken]` (`""`: none),
-/// or empty for a credentials provider.
+/// call applies. The key pair is checked for static credentials (`static_keys`); an empty
+/// `security_token` means none.
 #[wasm_bindgen(js_name = checkSettings)]
+#[allow(clippy::too_many_arguments)]
 pub fn check_settings(
     region: &str,
     bucket: &str,
     endpoint: &str,
     addressing: &str,
     product: &str,
-    credentials: Vec<String>,
+    static_keys: bool,
+    access_key_id: &str,
+    access_key_secret: &str,
+    security_token: &str,
 ) -> JsResult<()> {
     let check = || {
         client_endpoint(region, bucket, endpoint, addressing, product)?;
-        for (value, field) in credentials.iter().zip([
-            "credentials.accessKeyId",
-            "credentials.accessKeySecret",
-            "credentials.securityToken",
-        ]) {
-            if !(value.is_empty() && field.ends_with("Token")) {
-                crate::validate::credential(value, field)?;
+        if static_keys {
+            crate::validate::credential(access_key_id, "credentials.accessKeyId")?;
+            crate::validate::credential(access_key_secret, "credentials.accessKeySecret")?;
+            if !security_token.is_empty() {
+                crate::validate::credential(security_token, "credentials.securityToken")?;
             }
         }
         Ok(())

@@ -11,7 +11,7 @@ export interface CoreExports {
   signRequest(input: unknown): unknown;
   parseErrorResponse(status: number, headers: unknown, body: string): unknown;
   parseGetSymlinkResponse(headers: unknown): unknown;
-  checkSettings(region: string, bucket: string, endpoint: string, addressing: string, product: string, credentials: string[]): void;
+  checkSettings(region: string, bucket: string, endpoint: string, addressing: string, product: string, staticKeys: boolean, accessKeyId: string, accessKeySecret: string, securityToken: string): void;
 }
 
 let core: CoreExports | undefined;
@@ -103,8 +103,9 @@ export interface ClientSettings {
  * applies; throws the OssError of the first that is wrong.
  */
 export function checkSettings(settings: ClientSettings, credentials?: OperationCredentials): void {
-  const keys = credentials ? [credentials.accessKeyId, credentials.accessKeySecret, credentials.securityToken ?? ''] : [];
-  callCore((c) => c.checkSettings(settings.region, settings.bucket, settings.endpoint, settings.addressing, settings.product, keys));
+  const { region, bucket, endpoint, addressing, product } = settings;
+  const c = credentials;
+  callCore((core) => core.checkSettings(region, bucket, endpoint, addressing, product, c !== undefined, c?.accessKeyId ?? '', c?.accessKeySecret ?? '', c?.securityToken ?? ''));
 }
 
 export interface OperationCredentials {
