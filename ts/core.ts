@@ -11,6 +11,7 @@ export interface CoreExports {
   signRequest(input: unknown): unknown;
   parseErrorResponse(status: number, headers: unknown, body: string): unknown;
   parseGetSymlinkResponse(headers: unknown): unknown;
+  checkSettings(region: string, bucket: string, endpoint: string, addressing: string, product: string, staticKeys: boolean, accessKeyId: string, accessKeySecret: string, securityToken: string): void;
 }
 
 let core: CoreExports | undefined;
@@ -111,6 +112,16 @@ export interface ClientSettings {
   endpoint: string;
   addressing: string;
   product: string;
+}
+
+/**
+ * Checks a client's settings (and static credentials, if given) with the rules every call
+ * applies; throws the OssError of the first that is wrong.
+ */
+export function checkSettings(settings: ClientSettings, credentials?: OperationCredentials): void {
+  const { region, bucket, endpoint, addressing, product } = settings;
+  const c = credentials;
+  callCore((core) => core.checkSettings(region, bucket, endpoint, addressing, product, c !== undefined, c?.accessKeyId ?? '', c?.accessKeySecret ?? '', c?.securityToken ?? ''));
 }
 
 export interface OperationCredentials {

@@ -83,7 +83,9 @@ async function assertLinksReadBack(server: OssServer, b: ReadmeBlock, callsOss: 
   // The last successful PutSymlink of each key says what the link must be now.
   const lastTarget = new Map<string, string>();
   for (const put of server.requests.filter((r) => r.method === 'PUT' && /[?&]symlink(=|&|$)/.test(r.url) && r.status === 200)) {
-    const key = decodeURIComponent(new URL(put.url, 'http://x').pathname.slice(`/${BUCKET}/`.length));
+    // Path-style (`/bucket/key`), or virtual-hosted (`Host: bucket.oss-...`, path `/key`).
+    const virtualHosted = String(put.headers.host).startsWith(`${BUCKET}.`);
+    const key = decodeURIComponent(new URL(put.url, 'http://x').pathname.slice(virtualHosted ? 1 : `/${BUCKET}/`.length));
     lastTarget.set(key, decodeURIComponent(String(put.headers['x-oss-symlink-target'])));
   }
   const client = new OssClient({ region: REGION, bucket: BUCKET, endpoint: server.url, credentials: KEYS });
