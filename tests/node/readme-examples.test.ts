@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { transform } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { OssClient } from '../../ts/node.js';
 import { startServer, type OssServer } from '../../server/index.js';
 import { startStaticServer, type StaticServer } from '../../www/serve.js';
@@ -99,7 +99,8 @@ const callsOss = (code: string) => /\b(putSymlink|getSymlink|presignPutSymlink|s
 /** The example as a module file: the prelude, then the README's code. TypeScript is kept for runtimes that run it. */
 async function writeModule(dir: string, b: ReadmeBlock, server: OssServer, as: 'ts' | 'mjs' | 'cjs' | 'js'): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const source = examplePrelude(b.code, contextFor(server), as === 'cjs' ? 'require' : 'import') + b.code;
+  const inPage = b.kind === 'vite' || b.kind === 'webpack' || b.kind === 'esbuild';
+  const source = examplePrelude(b.code, contextFor(server), as === 'cjs' ? 'require' : 'import', inPage ? 'browser' : 'server') + b.code;
   const ext = as === 'mjs' && b.lang !== 'ts' ? 'mjs' : as;
   const text = as === 'mjs' && b.lang === 'ts' ? (await transform(source, { loader: 'ts', format: 'esm' })).code : source;
   const file = join(dir, `example-${b.line}.${ext}`);
@@ -215,7 +216,7 @@ async function buildPage(b: ReadmeBlock, server: OssServer): Promise<string> {
   if (b.kind === 'importmap') {
     // The page as written, the prelude at the start of its module script, a done mark at the end.
     const withPrelude = b.code.replace(/<script type="module">([^]*?)<\/script>/, (_, body: string) =>
-      `<script type="module">\n${examplePrelude(body, contextFor(server), 'import')}${body}\nwindow.__exampleDone = true;\n</script>`);
+      `<script type="module">\n${examplePrelude(body, contextFor(server), 'import', 'browser')}${body}\nwindow.__exampleDone = true;\n</script>`);
     assert.notEqual(withPrelude, b.code, `${where(b)}: no <script type="module">`);
     writeFileSync(join(dir, 'index.html'), withPrelude);
     return `/app/${name}/index.html`;
@@ -256,20 +257,22 @@ test('browser examples, built by Vite (and on its dev server), webpack and esbui
   for (const [kind, variant] of variants) {
     for (const b of examplesOf(kind)) {
       const server = await ossServer();
-      const served = variant === 'dev' ? await viteDevPage(b, server) : { url: `${site.url}${await buildPage(b, server)}`, close: async () => {} };
-      const pageOrigin = new URL(served.url).origin;
-      server.allowStsOrigin(pageOrigin); // the page's fetch of /api/sts goes to the server's STS route
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      // Failed loads by URL (the browser's own favicon request aside); console errors otherwise.
-      page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
-      page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+      let served: { url: string; close(): Promise<void> } | undefined;
+      let page: Page | undefined;
       try {
+        served = variant === 'dev' ? await viteDevPage(b, server) : { url: `${site.url}${await buildPage(b, server)}`, close: async () => {} };
+        const pageOrigin = new URL(served.url).origin;
+        server.allowStsOrigin(pageOrigin); // the page's fetch of /api/sts goes to the server's STS route
+        page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        // Failed loads by URL (the browser's own favicon request aside); console errors otherwise.
+        page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
+        page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
         await page.goto(served.url);
         const done = page.waitForFunction(() => (window as unknown as { __exampleDone?: boolean }).__exampleDone === true, undefined, { timeout: 20_000 })
           .catch((e: unknown) => { throw new Error(`${where(b)}: ${String(e)}; page errors: ${errors.join('; ')}`); });
-        const failed = new Promise<never>((_, reject) => page.on('pageerror', (e) => reject(new Error(`${where(b)}: ${String(e)}`))));
+        const failed = new Promise<never>((_, reject) => page!.on('pageerror', (e) => reject(new Error(`${where(b)}: ${String(e)}`))));
         await Promise.race([done, failed]);
         assert.deepEqual(errors, [], where(b));
         assert.notEqual(pageOrigin, new URL(server.url).origin);
@@ -280,8 +283,8 @@ test('browser examples, built by Vite (and on its dev server), webpack and esbui
           assert.ok(server.requests.some((r) => r.method === 'PUT' && r.url.includes('symlink') && r.headers.origin === pageOrigin));
         }
       } finally {
-        await page.close();
-        await served.close();
+        await page?.close();
+        await served?.close();
         await server.close();
       }
     }
@@ -290,13 +293,13 @@ test('browser examples, built by Vite (and on its dev server), webpack and esbui
 
 test('edge worker examples, bundled with the README command, run in workerd', async () => {
   for (const b of examplesOf('worker')) {
-    const server = await ossServer();
     const dir = join(pkg.app, `worker-${b.line}`);
     mkdirSync(dir, { recursive: true });
     const { entry, args } = esbuildCommand(b);
     writeFileSync(join(dir, entry), b.code);
     const r = await run(join(repoRoot, 'node_modules/.bin/esbuild'), [entry, ...args, '--outdir=dist', '--log-level=error'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
     assert.equal(r.code, 0, `${where(b)}: ${r.stderr}`);
+    const server = await ossServer();
     const mf = new Miniflare({
       modules: true,
       scriptPath: join(dir, 'dist', entry.replace(/\.ts$/, '.js')),

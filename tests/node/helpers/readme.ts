@@ -104,7 +104,17 @@ const declares = (code: string, name: string) =>
  * OSS's public endpoints (`https://<bucket>.oss-<region>.aliyuncs.com/...`) and for `/api/sts` to
  * the local server, so examples run as written. `module` is how the package is loaded.
  */
-export function examplePrelude(code: string, ctx: ExampleContext, module: 'import' | 'require'): string {
+export function examplePrelude(code: string, ctx: ExampleContext, module: 'import' | 'require', where: 'server' | 'browser' = 'server'): string {
+  // A request that signs its Host keeps it: in Node.js it is sent with that Host (virtual-hosted)
+  // through the package's Node transport, since fetch there cannot set Host. (Not in pages: a
+  // bundler would pull the Node transport in.)
+  const keepHost = where === 'browser' ? [] : [
+    '  const authorization = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get("authorization") ?? "";',
+    '  if (oss && /AdditionalHeaders=([^,]*;)?host(;|,|$)/i.test(authorization) && typeof process !== "undefined" && process.release?.name === "node" && !process.versions.bun && typeof Deno === "undefined") {',
+    '    const path = new URL(url);',
+    '    return import("oss-symlink/node-transport").then(({ createNodeFetch }) => createNodeFetch()(__local + path.pathname + path.search, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), host: path.host } }));',
+    '  }',
+  ];
   const lines = [
     module === 'import' ? "import * as __oss from 'oss-symlink';" : "const __oss = require('oss-symlink');",
     `const __local = ${JSON.stringify(ctx.localEndpoint)};`,
@@ -113,13 +123,7 @@ export function examplePrelude(code: string, ctx: ExampleContext, module: 'impor
     '  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;',
     '  const oss = /^https:\\/\\/([a-z0-9-]+)\\.oss-[a-z0-9-]+\\.aliyuncs\\.com(\\/[^]*)?$/.exec(url);',
     '  let routed = url;',
-    '  // A request that signs its Host keeps it: in Node.js, sent with that Host (virtual-hosted) through the',
-    '  // package\'s Node transport, since fetch there cannot set Host.',
-    '  const authorization = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get("authorization") ?? "";',
-    '  if (oss && /AdditionalHeaders=([^,]*;)?host(;|,|$)/i.test(authorization) && typeof process !== "undefined" && process.release?.name === "node" && !process.versions.bun && typeof Deno === "undefined") {',
-    '    const path = new URL(url);',
-    '    return import("oss-symlink/node-transport").then(({ createNodeFetch }) => createNodeFetch()(__local + path.pathname + path.search, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), host: path.host } }));',
-    '  }',
+    ...keepHost,
     '  if (oss) routed = __local + "/" + oss[1] + (oss[2] ?? "/");',
     '  else if (url === "/api/sts") routed = __local + "/-/sts";',
     '  if (routed === url) return __fetch(input, init);',
