@@ -13,7 +13,7 @@ const log = (msg) => { if (!quiet) process.stderr.write(`[build] ${msg}\n`); };
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'], ...opts });
 
 const toolsRoot = process.env.OSS_SYMLINK_TOOLS ?? join(process.env.CARGO_HOME ?? join(process.env.HOME ?? '/root', '.cargo'), 'oss-symlink-tools');
-const bindgenVersion = /^wasm-bindgen = "=([0-9.]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
+const bindgenVersion = /^wasm-bindgen = (?:\{ version = )?"=([0-9.]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
 const wasmBindgen = join(toolsRoot, `wasm-bindgen-${bindgenVersion}`, 'bin', 'wasm-bindgen');
 
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
@@ -41,7 +41,7 @@ const pkgWasm = join(pkg, 'oss_symlink_bg.wasm');
 const pkgNodeWasm = join(pkg, 'oss_symlink_bg.node.wasm');
 const bindgen = (input, outDir) => {
   if (!existsSync(wasmBindgen)) throw new Error(`wasm-bindgen ${bindgenVersion} is missing: run scripts/ensure-tools.sh wasm-bindgen`);
-  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', input]);
+  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', '--experimental-reset-state-function', input]);
 };
 if (mtime(rawWasm) > mtime(pkgWasm) || !existsSync(join(pkg, 'oss_symlink.js'))) {
   log('wasm-bindgen --target web; wasm-opt -Oz');

@@ -6,6 +6,9 @@
 //! Header names here are expected lower-case and values trimmed: [`crate::request`] normalizes
 //! them before signing, so that what is signed is byte for byte what is sent.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::encode::{path_encode_into, uri_encode, uri_encode_into};
 
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
@@ -86,22 +89,42 @@ pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) ->
     for (name, value) in signed {
         out.push_str(name);
         out.push(':');
-        out.push_str(value.trim());
+        out.push_str(trim_blanks(value));
         out.push('\n');
     }
     out
 }
 
+/// Header values without leading and trailing spaces and tabs (the only blanks a validated
+/// value can hold).
+pub fn trim_blanks(value: &str) -> &str {
+    value.trim_matches([' ', '\t'])
+}
+
 /// Insertion sort: these lists hold a handful of items, and the standard library's sort would
-/// add kilobytes of WebAssembly for each type it is used with.
+/// add kilobytes of WebAssembly for each type it is used with. `get_mut` instead of indexing:
+/// no bounds check that could panic.
 fn sort_small<T: Ord>(items: &mut [T]) {
     for i in 1..items.len() {
-        let mut j = i;
-        while j > 0 && items[j - 1] > items[j] {
-            items.swap(j - 1, j);
-            j -= 1;
+        for j in (1..=i).rev() {
+            match items.get_mut(j - 1..=j) {
+                Some([a, b]) if *a > *b => core::mem::swap(a, b),
+                _ => break,
+            }
         }
     }
+}
+
+/// `items` joined with `;`.
+pub fn join_semicolons(items: &[String]) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 /// Joins the parts into the canonical request.
@@ -117,7 +140,7 @@ pub fn canonical_request(
     for part in [method, "\n", uri, "\n", query, "\n", headers, "\n"] {
         out.push_str(part);
     }
-    out.push_str(&additional.join(";"));
+    out.push_str(&join_semicolons(additional));
     out.push('\n');
     out.push_str(UNSIGNED_PAYLOAD);
     out

@@ -4,7 +4,8 @@
 //! and a human-readable message. Messages never contain secrets: validation of credentials
 //! reports *what* is wrong, never the value.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 /// Stable error codes. The string form ([`ErrorCode::as_str`]) is part of the public API: the
 /// TypeScript layer exposes it as `OssError.code`.
@@ -91,6 +92,6 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
-pub type Result<T> = std::result::Result<T, Error>;
+pub type Result<T> = core::result::Result<T, Error>;

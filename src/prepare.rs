@@ -1,6 +1,9 @@
 //! From an operation's request to the exact HTTP request to send: client settings applied,
 //! signed, and addressed.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::error::Result;
 use crate::request::{url, Addressing, Endpoint, Request};
 use crate::signer::{presign, sign_headers, Credentials, Signature, SigningParams};

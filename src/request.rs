@@ -1,8 +1,12 @@
 //! Requests before and after signing, endpoints and addressing styles.
 
-use crate::canonical::push_query_string;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
+use crate::text::{cat, parse_decimal, push_decimal};
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
@@ -46,30 +50,28 @@ impl Request {
     /// any letter case), and not one of the headers that the library owns.
     pub fn add_caller_header(&mut self, name: &str, value: &str, reserved: &[&str]) -> Result<()> {
         let lower = name.to_ascii_lowercase();
-        let field = ["headers.", name].concat();
+        let field = cat(&["headers.", name]);
         validate::header_name(name, &field)?;
         validate::header_value(value, &field)?;
         if reserved.contains(&lower.as_str()) || FORBIDDEN_HEADERS.contains(&lower.as_str()) {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
                 field,
-                [
+                cat(&[
                     "the header ",
                     &lower,
                     " is set by the library or the HTTP stack and cannot be given",
-                ]
-                .concat(),
+                ]),
             ));
         }
         if self.header(&lower).is_some() {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
                 field,
-                ["the header ", &lower, " is given twice"].concat(),
+                cat(&["the header ", &lower, " is given twice"]),
             ));
         }
-        self.headers
-            .push((lower, value.trim_matches([' ', '\t']).to_string()));
+        self.headers.push((lower, trim_blanks(value).to_string()));
         Ok(())
     }
 }
@@ -140,18 +142,24 @@ impl Endpoint {
             Error::new(
                 ErrorCode::InvalidEndpoint,
                 "endpoint",
-                ["endpoint ", why].concat(),
+                cat(&["endpoint ", why]),
             )
         };
-        let (scheme, rest) = match endpoint.split_once("://") {
-            Some((s, rest)) => (s.to_ascii_lowercase(), rest),
+        let (scheme, rest) = match find(endpoint, "://") {
+            Some(i) => (
+                endpoint.get(..i).unwrap_or_default().to_ascii_lowercase(),
+                endpoint.get(i + 3..).unwrap_or_default(),
+            ),
             None => ("https".to_string(), endpoint),
         };
         if scheme != "http" && scheme != "https" {
             return Err(bad("must use http or https"));
         }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority.contains(['/', '?', '#', '@']) {
+        if authority
+            .bytes()
+            .any(|b| matches!(b, b'/' | b'?' | b'#' | b'@'))
+        {
             return Err(bad(
                 "must be a scheme and host with an optional port, without a path, query or user",
             ));
@@ -183,7 +191,7 @@ impl Endpoint {
         validate::region(region)?;
         Ok(Endpoint {
             scheme: "https".into(),
-            host: ["oss-", region, ".aliyuncs.com"].concat(),
+            host: cat(&["oss-", region, ".aliyuncs.com"]),
             port: None,
         })
     }
@@ -191,9 +199,8 @@ impl Endpoint {
     /// IP addresses and `localhost` cannot carry a bucket as a sub-domain.
     pub fn default_addressing(&self) -> Addressing {
         let h = self.host.as_str();
-        let is_ipv4 = h.split('.').count() == 4
-            && h.split('.')
-                .all(|p| !p.is_empty() && p.parse::<u8>().is_ok());
+        let is_ipv4 =
+            h.split('.').count() == 4 && h.split('.').all(|p| parse_decimal(p, 255).is_some());
         if h.starts_with('[') || is_ipv4 || h == "localhost" {
             Addressing::Path
         } else {
@@ -202,16 +209,28 @@ impl Endpoint {
     }
 }
 
+/// `host[:port]` → host and port (1..=65535); the port is looked for after an IPv6 `]`.
 fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let after_v6 = authority.rfind(']').map_or(0, |i| i + 1);
-    match authority[after_v6..].rfind(':') {
+    let bytes = authority.as_bytes();
+    let after_v6 = bytes.iter().rposition(|&b| b == b']').map_or(0, |i| i + 1);
+    match bytes
+        .iter()
+        .rposition(|&b| b == b':')
+        .filter(|&i| i >= after_v6)
+    {
         Some(i) => {
-            let port = &authority[after_v6 + i + 1..];
-            let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
-            Some((&authority[..after_v6 + i], Some(port)))
+            let port = parse_decimal(authority.get(i + 1..)?, 65535).filter(|p| *p > 0)?;
+            Some((authority.get(..i)?, Some(port as u16)))
         }
         None => Some((authority, None)),
     }
+}
+
+/// Byte offset of the first `needle` in `haystack` (a plain scan: `str::find` with a string
+/// pattern brings a large searcher into the module).
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    (0..h.len()).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 
 /// The URL to send `req` to.
@@ -230,7 +249,7 @@ pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String
     out.push_str(&endpoint.host);
     if let Some(port) = endpoint.port {
         out.push(':');
-        out.push_str(&crate::text::decimal(u64::from(port)));
+        push_decimal(&mut out, u64::from(port));
     }
     out.push('/');
     if let (Addressing::Path, Some(bucket)) = (addressing, &req.bucket) {

@@ -7,9 +7,14 @@
 //! assert_eq!(req.query, vec![("symlink".to_string(), String::new())]);
 //! ```
 
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use crate::canonical::trim_blanks;
 use crate::encode::{path_encode, uri_encode_into};
 use crate::error::{ErrorCode, Result};
 use crate::request::Request;
+use crate::text::cat;
 use crate::validate;
 
 /// The optional headers of PutSymlink.
@@ -84,10 +89,10 @@ pub fn get_symlink(key: &str, version_id: Option<&str>) -> Result<Request> {
 fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
     let mut total = 0usize;
     for (name, value) in meta {
-        let field = ["meta.", name].concat();
+        let field = cat(&["meta.", name]);
         validate::meta_name(name, &field)?;
         validate::header_value(value, &field)?;
-        let header = ["x-oss-meta-", &name.to_ascii_lowercase()].concat();
+        let header = cat(&["x-oss-meta-", &name.to_ascii_lowercase()]);
         if req.header(&header).is_some() {
             return Err(crate::error::Error::new(
                 ErrorCode::ConflictingHeader,
@@ -96,8 +101,7 @@ fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
             ));
         }
         total += name.len() + value.len();
-        req.headers
-            .push((header, value.trim_matches([' ', '\t']).to_string()));
+        req.headers.push((header, trim_blanks(value).to_string()));
     }
     validate::meta_total(total)
 }

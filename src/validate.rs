@@ -1,8 +1,10 @@
 //! Input rules, checked before anything is signed or sent. Each check names the field it is
 //! about, so a caller can tell the user exactly what to fix.
 
+use alloc::string::String;
+
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{char_name, decimal};
+use crate::text::{cat, char_name, decimal};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -52,31 +54,30 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
         return Err(Error::new(code, field, format_len(what, key.len())));
     }
-    if key.starts_with('/') || key.starts_with('\\') {
+    if matches!(key.as_bytes().first(), Some(b'/' | b'\\')) {
         return Err(Error::new(
             code,
             field,
-            [what, " must not start with '/' or '\\'"].concat(),
+            cat(&[what, " must not start with '/' or '\\'"]),
         ));
     }
     if let Some(c) = key.chars().find(|c| c.is_control()) {
         return Err(Error::new(
             code,
             field,
-            [what, " contains the control character ", &char_name(c)].concat(),
+            cat(&[what, " contains the control character ", &char_name(c)]),
         ));
     }
     Ok(())
 }
 
 fn format_len(what: &str, len: usize) -> String {
-    [
+    cat(&[
         what,
         " must be 1 to 1023 bytes of UTF-8, got ",
         &decimal(len as u64),
         " bytes",
-    ]
-    .concat()
+    ])
 }
 
 /// Region ids such as `cn-hangzhou` or `cb-123`: lower-case letters, digits and `-`.
@@ -101,11 +102,10 @@ fn simple_label(value: &str, field: &str, code: ErrorCode) -> Result<()> {
         Err(Error::new(
             code,
             field,
-            [
+            cat(&[
                 field,
                 " must be 1 to 64 characters of lower-case letters, digits and '-'",
-            ]
-            .concat(),
+            ]),
         ))
     }
 }
@@ -126,10 +126,7 @@ pub fn header_name(name: &str, field: &str) -> Result<()> {
 /// Header values: printable ASCII, space and tab only. This keeps CR, LF and NUL out of every
 /// header, and non-ASCII text too, which `fetch` would send as Latin-1 and break the signature.
 pub fn header_value(value: &str, field: &str) -> Result<()> {
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(*c == '\t' || (' '..='~').contains(c)))
-    {
+    if let Some(c) = value.chars().find(|c| !matches!(c, '\t' | ' '..='~')) {
         let hint = if c.is_control() {
             " (control characters such as CR and LF are never allowed in headers)"
         } else {
@@ -138,7 +135,7 @@ pub fn header_value(value: &str, field: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidHeaderValue,
             field,
-            [field, " contains the character ", &char_name(c), hint].concat(),
+            cat(&[field, " contains the character ", &char_name(c), hint]),
         ));
     }
     Ok(())
@@ -162,12 +159,11 @@ pub fn meta_total(total: usize) -> Result<()> {
         return Err(Error::new(
             ErrorCode::MetadataTooLarge,
             "meta",
-            [
+            cat(&[
                 "user metadata names and values add up to ",
                 &decimal(total as u64),
                 " bytes; at most 8192 are allowed",
-            ]
-            .concat(),
+            ]),
         ));
     }
     Ok(())
@@ -179,15 +175,14 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidTagging,
             "tagging",
-            [
+            cat(&[
                 "at most 10 tags are allowed, got ",
                 &decimal(tags.len() as u64),
-            ]
-            .concat(),
+            ]),
         ));
     }
     for (key, value) in tags {
-        let field = ["tagging.", key].concat();
+        let field = cat(&["tagging.", key]);
         let key_chars = key.chars().count();
         if key_chars == 0 || key_chars > MAX_TAG_KEY_CHARS {
             return Err(Error::new(
@@ -216,7 +211,7 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
 
 /// Version ids are opaque printable ASCII.
 pub fn version_id(value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > 1024 || !value.chars().all(|c| c.is_ascii_graphic()) {
+    if value.is_empty() || value.len() > 1024 || !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::new(
             ErrorCode::InvalidVersionId,
             "versionId",
@@ -227,7 +222,13 @@ pub fn version_id(value: &str) -> Result<()> {
 }
 
 pub fn acl(value: &str) -> Result<()> {
-    one_of(value, &ACLS, "acl", ErrorCode::InvalidAcl)
+    one_of(
+        value,
+        &ACLS,
+        "acl",
+        ErrorCode::InvalidAcl,
+        "acl must be one of: default, private, public-read, public-read-write",
+    )
 }
 
 pub fn storage_class(value: &str) -> Result<()> {
@@ -236,18 +237,21 @@ pub fn storage_class(value: &str) -> Result<()> {
         &STORAGE_CLASSES,
         "storageClass",
         ErrorCode::InvalidStorageClass,
+        "storageClass must be one of: Standard, IA, Archive",
     )
 }
 
-fn one_of(value: &str, allowed: &[&str], field: &str, code: ErrorCode) -> Result<()> {
+fn one_of(
+    value: &str,
+    allowed: &[&str],
+    field: &str,
+    code: ErrorCode,
+    message: &str,
+) -> Result<()> {
     if allowed.contains(&value) {
         return Ok(());
     }
-    Err(Error::new(
-        code,
-        field,
-        [field, " must be one of: ", &allowed.join(", ")].concat(),
-    ))
+    Err(Error::new(code, field, message))
 }
 
 /// Credentials must be present and printable; the message never repeats the value.
@@ -256,14 +260,14 @@ pub fn credential(value: &str, field: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidCredentials,
             field,
-            [field, " is empty"].concat(),
+            cat(&[field, " is empty"]),
         ));
     }
-    if !value.chars().all(|c| (' '..='~').contains(&c)) {
+    if !value.bytes().all(|b| matches!(b, b' '..=b'~')) {
         return Err(Error::new(
             ErrorCode::InvalidCredentials,
             field,
-            [field, " contains characters outside printable ASCII"].concat(),
+            cat(&[field, " contains characters outside printable ASCII"]),
         ));
     }
     Ok(())
