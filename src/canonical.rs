@@ -98,7 +98,7 @@ pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) ->
 /// Header values without leading and trailing spaces and tabs (the only blanks a validated
 /// value can hold).
 pub fn trim_blanks(value: &str) -> &str {
-    value.trim_matches([' ', '\t'])
+    crate::text::trim_bytes(value, |b| b == b' ' || b == b'\t')
 }
 
 /// Insertion sort: these lists hold a handful of items, and the standard library's sort would

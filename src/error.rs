@@ -77,7 +77,10 @@ pub struct Error {
 }
 
 impl Error {
-    pub fn new(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+    // One out-of-line constructor over `&str`: generic `Into<String>` arguments were copied
+    // into every call site of the WebAssembly module.
+    #[inline(never)]
+    pub fn new(code: ErrorCode, field: &str, message: &str) -> Self {
         Error {
             code,
             field: field.into(),

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{cat, parse_decimal, push_decimal};
+use crate::text::{all_parts, cat, parse_decimal, push_decimal};
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
@@ -56,8 +56,8 @@ impl Request {
         if reserved.contains(&lower.as_str()) || FORBIDDEN_HEADERS.contains(&lower.as_str()) {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
-                field,
-                cat(&[
+                &field,
+                &cat(&[
                     "the header ",
                     &lower,
                     " is set by the library or the HTTP stack and cannot be given",
@@ -67,8 +67,8 @@ impl Request {
         if self.header(&lower).is_some() {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
-                field,
-                cat(&["the header ", &lower, " is given twice"]),
+                &field,
+                &cat(&["the header ", &lower, " is given twice"]),
             ));
         }
         self.headers.push((lower, trim_blanks(value).to_string()));
@@ -142,7 +142,7 @@ impl Endpoint {
             Error::new(
                 ErrorCode::InvalidEndpoint,
                 "endpoint",
-                cat(&["endpoint ", why]),
+                &cat(&["endpoint ", why]),
             )
         };
         let (scheme, rest) = match find(endpoint, "://") {
@@ -199,8 +199,8 @@ impl Endpoint {
     /// IP addresses and `localhost` cannot carry a bucket as a sub-domain.
     pub fn default_addressing(&self) -> Addressing {
         let h = self.host.as_str();
-        let is_ipv4 =
-            h.split('.').count() == 4 && h.split('.').all(|p| parse_decimal(p, 255).is_some());
+        let is_ipv4 = h.bytes().filter(|&b| b == b'.').count() == 3
+            && all_parts(h, b'.', |p| parse_decimal(p, 255).is_some());
         if h.starts_with('[') || is_ipv4 || h == "localhost" {
             Addressing::Path
         } else {
@@ -268,7 +268,7 @@ pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String
 }
 
 fn has_dot_segment(key: &str) -> bool {
-    key.split('/').any(|s| s == "." || s == "..")
+    !all_parts(key, b'/', |s| s != "." && s != "..")
 }
 
 #[cfg(test)]

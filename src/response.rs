@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use crate::encode::percent_decode;
 use crate::error::{Error, ErrorCode, Result};
 use crate::request::find;
-use crate::text::{cat, decimal};
+use crate::text::{cat, char_count, decimal, trim_bytes};
 
 /// What OSS says about a failed request. Empty strings where OSS said nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -114,12 +114,13 @@ fn code_for_status(status: u16) -> &'static str {
 
 /// Standard base64 (padding optional, surrounding blanks ignored) → UTF-8 text.
 fn decode_base64(value: &str) -> Option<String> {
-    let digits = value.trim().as_bytes();
+    let value = trim_bytes(value, is_xml_blank);
+    let digits = value.as_bytes();
     let digits = digits
         .strip_suffix(b"==")
         .or(digits.strip_suffix(b"="))
         .unwrap_or(digits);
-    if digits.len() % 4 == 1 || value.trim().len() % 4 != 0 {
+    if value.len() % 4 != 0 {
         return None;
     }
     let mut out = Vec::with_capacity(digits.len() / 4 * 3);
@@ -183,7 +184,8 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
             b'D' | b'd' => {
                 let end = after(1, ">")?;
                 let head = bytes.get(..8)?;
-                (head.eq_ignore_ascii_case(b"!DOCTYPE") && !bytes[..end].contains(&b'['))
+                let inside = bytes.get(..end)?;
+                (head.eq_ignore_ascii_case(b"!DOCTYPE") && !inside.iter().any(|&b| b == b'['))
                     .then_some((Markup::Skip, end))
             }
             _ => None,
@@ -196,7 +198,13 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
             let end = tag_end(bytes)?;
             let content = s.get(..end)?;
             if *first == b'/' {
-                let name = content.get(1..)?.trim_end_matches([' ', '\t', '\r', '\n']);
+                let name = content.get(1..)?;
+                let name = name.get(
+                    ..name
+                        .bytes()
+                        .rposition(|b| !is_xml_blank(b))
+                        .map_or(0, |i| i + 1),
+                )?;
                 Some((Markup::End(name), end + 1))
             } else if content.ends_with('/') {
                 Some((Markup::Skip, end + 1))
@@ -246,12 +254,8 @@ fn push_reference(out: &mut Text, name: &str) {
         .and_then(char::from_u32)
         .or(predefined)
     {
-        Some(c) => out.push_char(c),
-        None => {
-            out.push_str("&");
-            out.push_str(name);
-            out.push_str(";");
-        }
+        Some(c) => out.push_str(c.encode_utf8(&mut [0; 4])),
+        None => out.push_str(&cat(&["&", name, ";"])),
     }
 }
 
@@ -275,29 +279,35 @@ struct Text {
 }
 
 impl Text {
-    fn push_char(&mut self, c: char) {
-        if self.chars < MAX_FIELD_CHARS {
-            self.text.push(c);
-            self.chars += 1;
-        }
-    }
-
     fn push_str(&mut self, s: &str) {
-        for c in s.chars() {
-            self.push_char(c);
-        }
+        // Keep whole characters up to the limit: cut before the first lead byte past it.
+        let room = MAX_FIELD_CHARS - self.chars;
+        let mut seen = 0;
+        let cut = s.bytes().position(|b| {
+            seen += usize::from(b & 0xc0 != 0x80);
+            seen > room
+        });
+        let kept = s.get(..cut.unwrap_or(s.len())).unwrap_or_default();
+        self.chars += char_count(kept);
+        self.text.push_str(kept);
     }
 
     /// Text with XML 1.0 line ends (`\r\n` and a lone `\r` become `\n`).
     fn push_text(&mut self, s: &str) {
-        let mut chars = s.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\r' {
-                chars.next_if_eq(&'\n');
-                self.push_char('\n');
-            } else {
-                self.push_char(c);
+        let mut first = true;
+        let mut ignore_lf = false;
+        for line in s.split('\r') {
+            if !first {
+                self.push_str("\n");
             }
+            let line = if ignore_lf {
+                line.strip_prefix('\n').unwrap_or(line)
+            } else {
+                line
+            };
+            self.push_str(line);
+            first = false;
+            ignore_lf = true;
         }
     }
 
@@ -359,7 +369,7 @@ fn read_error_xml(body: &str, err: &mut ServiceError) {
                 if let [root, child] = path.as_slice() {
                     if local_name(root) == "Error" {
                         if let Some(slot) = err.field(local_name(child)) {
-                            *slot = value.trim().to_string();
+                            *slot = trim_bytes(&value, is_xml_blank).to_string();
                         }
                     }
                 }

@@ -55,8 +55,9 @@ impl Sha256 {
         }
         self.update(&bits.to_be_bytes());
         let mut out = [0u8; 32];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
-            chunk.copy_from_slice(&word.to_be_bytes());
+        let bytes = self.state.iter().flat_map(|w| w.to_be_bytes());
+        for (o, b) in out.iter_mut().zip(bytes) {
+            *o = b;
         }
         out
     }
@@ -118,12 +119,15 @@ pub struct Hmac {
 impl Hmac {
     pub fn new(key: &[u8]) -> Self {
         let mut padded = [0u8; 64];
-        if key.len() > 64 {
-            padded[..32].copy_from_slice(&sha256(key));
+        let hashed;
+        let key = if key.len() > 64 {
+            hashed = sha256(key);
+            &hashed[..]
         } else {
-            for (p, k) in padded.iter_mut().zip(key) {
-                *p = *k;
-            }
+            key
+        };
+        for (p, k) in padded.iter_mut().zip(key) {
+            *p = *k;
         }
         let (mut inner, mut outer) = (Sha256::default(), Sha256::default());
         inner.update(&padded.map(|b| b ^ 0x36));

@@ -96,7 +96,7 @@ fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
         if req.header(&header).is_some() {
             return Err(crate::error::Error::new(
                 ErrorCode::ConflictingHeader,
-                field,
+                &field,
                 "metadata names are case-insensitive and this one is given twice",
             ));
         }

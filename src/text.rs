@@ -69,6 +69,37 @@ pub fn utf16_len(s: &str) -> usize {
         .sum()
 }
 
+/// How many characters (Unicode scalar values) `s` holds: its bytes that start a sequence.
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xc0 != 0x80).count()
+}
+
+/// `s` without the leading and trailing bytes for which `blank` holds (ASCII bytes only, so the
+/// cut is always on a character boundary).
+pub fn trim_bytes(s: &str, blank: fn(u8) -> bool) -> &str {
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|&b| !blank(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !blank(b))
+        .map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or_default()
+}
+
+/// Whether `f` holds for every part of `s` between `separator` bytes.
+pub fn all_parts(s: &str, separator: u8, mut f: impl FnMut(&str) -> bool) -> bool {
+    let mut start = 0;
+    for (i, b) in s.bytes().chain([separator]).enumerate() {
+        if b == separator {
+            if !f(s.get(start..i).unwrap_or_default()) {
+                return false;
+            }
+            start = i + 1;
+        }
+    }
+    true
+}
+
 /// Whole decimal number of at most `max`, digits only (no sign, no spaces).
 pub fn parse_decimal(s: &str, max: u32) -> Option<u32> {
     if s.is_empty() {

@@ -4,7 +4,7 @@
 use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{cat, char_name, decimal};
+use crate::text::{cat, char_count, char_name, decimal};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -52,20 +52,20 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
         "object key"
     };
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
-        return Err(Error::new(code, field, format_len(what, key.len())));
+        return Err(Error::new(code, field, &format_len(what, key.len())));
     }
     if matches!(key.as_bytes().first(), Some(b'/' | b'\\')) {
         return Err(Error::new(
             code,
             field,
-            cat(&[what, " must not start with '/' or '\\'"]),
+            &cat(&[what, " must not start with '/' or '\\'"]),
         ));
     }
     if let Some(c) = key.chars().find(|c| c.is_control()) {
         return Err(Error::new(
             code,
             field,
-            cat(&[what, " contains the control character ", &char_name(c)]),
+            &cat(&[what, " contains the control character ", &char_name(c)]),
         ));
     }
     Ok(())
@@ -102,7 +102,7 @@ fn simple_label(value: &str, field: &str, code: ErrorCode) -> Result<()> {
         Err(Error::new(
             code,
             field,
-            cat(&[
+            &cat(&[
                 field,
                 " must be 1 to 64 characters of lower-case letters, digits and '-'",
             ]),
@@ -112,7 +112,26 @@ fn simple_label(value: &str, field: &str, code: ErrorCode) -> Result<()> {
 
 /// HTTP header names are RFC 9110 tokens.
 pub fn header_name(name: &str, field: &str) -> Result<()> {
-    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    let is_tchar = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            )
+    };
     if name.is_empty() || !name.bytes().all(is_tchar) {
         return Err(Error::new(
             ErrorCode::InvalidHeaderName,
@@ -135,7 +154,7 @@ pub fn header_value(value: &str, field: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidHeaderValue,
             field,
-            cat(&[field, " contains the character ", &char_name(c), hint]),
+            &cat(&[field, " contains the character ", &char_name(c), hint]),
         ));
     }
     Ok(())
@@ -159,7 +178,7 @@ pub fn meta_total(total: usize) -> Result<()> {
         return Err(Error::new(
             ErrorCode::MetadataTooLarge,
             "meta",
-            cat(&[
+            &cat(&[
                 "user metadata names and values add up to ",
                 &decimal(total as u64),
                 " bytes; at most 8192 are allowed",
@@ -175,7 +194,7 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidTagging,
             "tagging",
-            cat(&[
+            &cat(&[
                 "at most 10 tags are allowed, got ",
                 &decimal(tags.len() as u64),
             ]),
@@ -183,25 +202,25 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
     }
     for (key, value) in tags {
         let field = cat(&["tagging.", key]);
-        let key_chars = key.chars().count();
+        let key_chars = char_count(key);
         if key_chars == 0 || key_chars > MAX_TAG_KEY_CHARS {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
-                field,
+                &field,
                 "tag keys must be 1 to 128 characters",
             ));
         }
-        if value.chars().count() > MAX_TAG_VALUE_CHARS {
+        if char_count(value) > MAX_TAG_VALUE_CHARS {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
-                field,
+                &field,
                 "tag values must be at most 256 characters",
             ));
         }
         if key.chars().chain(value.chars()).any(char::is_control) {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
-                field,
+                &field,
                 "tags must not contain control characters",
             ));
         }
@@ -260,14 +279,14 @@ pub fn credential(value: &str, field: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidCredentials,
             field,
-            cat(&[field, " is empty"]),
+            &cat(&[field, " is empty"]),
         ));
     }
     if !value.bytes().all(|b| matches!(b, b' '..=b'~')) {
         return Err(Error::new(
             ErrorCode::InvalidCredentials,
             field,
-            cat(&[field, " contains characters outside printable ASCII"]),
+            &cat(&[field, " contains characters outside printable ASCII"]),
         ));
     }
     Ok(())

@@ -112,7 +112,7 @@ impl<'a> Packed<'a> {
             Error::new(
                 ErrorCode::InvalidInput,
                 name,
-                cat(&[name, " must be a string"]),
+                &cat(&[name, " must be a string"]),
             )
         })
     }
@@ -126,22 +126,24 @@ impl<'a> Packed<'a> {
     }
 
     fn pairs(&mut self) -> Result<Pairs, Error> {
-        let n = self.number()?;
-        (0..n)
-            .map(|_| {
-                Ok((
-                    self.value()?.unwrap_or_default().to_string(),
-                    self.value()?.unwrap_or_default().to_string(),
-                ))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for _ in 0..self.number()? {
+            out.push((self.text()?, self.text()?));
+        }
+        Ok(out)
     }
 
     fn list(&mut self) -> Result<Vec<String>, Error> {
-        let n = self.number()?;
-        (0..n)
-            .map(|_| Ok(self.value()?.unwrap_or_default().to_string()))
-            .collect()
+        let mut out = Vec::new();
+        for _ in 0..self.number()? {
+            out.push(self.text()?);
+        }
+        Ok(out)
+    }
+
+    /// An item of a list (absent reads as empty).
+    fn text(&mut self) -> Result<String, Error> {
+        Ok(self.value()?.unwrap_or_default().to_string())
     }
 
     /// Credentials: access key id, secret, security token (an empty token is none).
