@@ -182,10 +182,21 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
                 s.starts_with("!--").then_some((Markup::Skip, end))
             }
             b'D' | b'd' => {
-                let end = after(1, ">")?;
+                // `<!DOCTYPE ...>`, quotes skipped; an internal subset (`[...]`) is not read:
+                // reading stops there (error answers never have one).
+                let mut quote = None;
+                let end = bytes.iter().enumerate().skip(1).find_map(|(i, &b)| {
+                    match (quote, b) {
+                        (None, b'>') => return Some(Some(i + 1)),
+                        (None, b'[') => return Some(None),
+                        (None, b'\'' | b'"') => quote = Some(b),
+                        (Some(q), _) if q == b => quote = None,
+                        _ => {}
+                    }
+                    None
+                })??;
                 let head = bytes.get(..8)?;
-                let inside = bytes.get(..end)?;
-                (head.eq_ignore_ascii_case(b"!DOCTYPE") && !inside.iter().any(|&b| b == b'['))
+                head.eq_ignore_ascii_case(b"!DOCTYPE")
                     .then_some((Markup::Skip, end))
             }
             _ => None,
@@ -198,13 +209,10 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
             let end = tag_end(bytes)?;
             let content = s.get(..end)?;
             if *first == b'/' {
+                // Trailing blanks are not part of the name (but a name of blanks stays as is).
                 let name = content.get(1..)?;
-                let name = name.get(
-                    ..name
-                        .bytes()
-                        .rposition(|b| !is_xml_blank(b))
-                        .map_or(0, |i| i + 1),
-                )?;
+                let kept = name.bytes().rposition(|b| !is_xml_blank(b));
+                let name = name.get(..kept.map_or(name.len(), |i| i + 1))?;
                 Some((Markup::End(name), end + 1))
             } else if content.ends_with('/') {
                 Some((Markup::Skip, end + 1))
@@ -463,7 +471,7 @@ mod tests {
         assert_eq!(decode_base64(b64).as_deref(), Some(xml));
         let e = parse_error(
             404,
-            &h(&[("X-Oss-Err", &b64), ("x-oss-request-id", "abc")]),
+            &h(&[("X-Oss-Err", b64), ("x-oss-request-id", "abc")]),
             "",
         );
         assert_eq!(

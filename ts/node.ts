@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import * as core from '../pkg/oss_symlink.js';
 import { installCore } from './core.js';
 
-core.initSync({ module: readFileSync(new URL('../pkg/oss_symlink_bg.node.wasm', import.meta.url)) });
+// OSS_SYMLINK_CORE=size loads the browsers' size-optimized module instead: `npm test` runs the
+// signing proofs against both.
+const file = process.env.OSS_SYMLINK_CORE === 'size' ? 'oss_symlink_bg.wasm' : 'oss_symlink_bg.node.wasm';
+core.initSync({ module: readFileSync(new URL(`../pkg/${file}`, import.meta.url)) });
 installCore(core);
 
 export * from './index.js';
