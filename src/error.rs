@@ -4,6 +4,7 @@
 //! and a human-readable message. Messages never contain secrets: validation of credentials
 //! reports *what* is wrong, never the value.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 
@@ -67,9 +68,14 @@ impl ErrorCode {
     }
 }
 
-/// An input error: which rule was broken, for which field, and why.
+/// An input error: which rule was broken, for which field, and why. Boxed, so that a `Result`
+/// is small and every `?` in the core moves one pointer (a sizeable part of the WebAssembly
+/// module otherwise); the details are read through `Deref` (`error.code`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<ErrorDetail>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetail {
     pub code: ErrorCode,
     /// The input field, e.g. `key`, `target`, `meta.location`, `headers.x-foo`.
     pub field: String,
@@ -81,11 +87,19 @@ impl Error {
     // into every call site of the WebAssembly module.
     #[inline(never)]
     pub fn new(code: ErrorCode, field: &str, message: &str) -> Self {
-        Error {
+        Error(Box::new(ErrorDetail {
             code,
             field: field.into(),
             message: message.into(),
-        }
+        }))
+    }
+}
+
+impl core::ops::Deref for Error {
+    type Target = ErrorDetail;
+
+    fn deref(&self) -> &ErrorDetail {
+        &self.0
     }
 }
 

@@ -45,7 +45,7 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
         PARSE_GET_SYMLINK => parse_get_symlink_answer(&mut input, &mut out),
         _ => Err(Packed::malformed()),
     };
-    match done {
+    let answer = match done {
         Ok(()) => out.text,
         Err(e) => {
             let mut failed = Answer {
@@ -54,7 +54,9 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
             failed.items([e.code.as_str(), &e.field, &e.message]);
             failed.text
         }
-    }
+    };
+    crate::arena::call_done();
+    answer
 }
 
 // ---- input --------------------------------------------------------------------------------
