@@ -44,15 +44,21 @@ pub fn call_done() {
 }
 
 impl Arena {
-    /// Moves the end of the arena to `end`, growing the memory if needed; false past the limit.
-    fn reach(&self, end: usize) -> bool {
+    /// Moves the end of the arena to `end`, growing the memory if needed. Past the limit, or
+    /// without memory, it traps at once (the standard out-of-memory path would trap too, after
+    /// formatting a message nobody sees).
+    fn reach(&self, end: Option<usize>) {
         let have = wasm32::memory_size(0) * PAGE;
-        let fits = end - self.base.get() <= LIMIT
-            && (end <= have || wasm32::memory_grow(0, (end - have).div_ceil(PAGE)) != usize::MAX);
-        if fits {
-            self.next.set(end);
+        match end {
+            Some(end)
+                if end - self.base.get() <= LIMIT
+                    && (end <= have
+                        || wasm32::memory_grow(0, (end - have).div_ceil(PAGE)) != usize::MAX) =>
+            {
+                self.next.set(end)
+            }
+            _ => wasm32::unreachable(),
         }
-        fits
     }
 }
 
@@ -65,10 +71,8 @@ unsafe impl GlobalAlloc for Arena {
             self.done.set(false);
         }
         let start = (self.next.get() + layout.align() - 1) & !(layout.align() - 1);
-        match start.checked_add(layout.size()) {
-            Some(end) if self.reach(end) => start as *mut u8,
-            _ => core::ptr::null_mut(),
-        }
+        self.reach(start.checked_add(layout.size()));
+        start as *mut u8
     }
 
     #[inline]
@@ -78,16 +82,11 @@ unsafe impl GlobalAlloc for Arena {
         // The last allocation grows or shrinks in place (strings being built do this all the
         // time).
         if ptr as usize + layout.size() == self.next.get() {
-            return if self.reach(ptr as usize + new_size) {
-                ptr
-            } else {
-                core::ptr::null_mut()
-            };
+            self.reach((ptr as usize).checked_add(new_size));
+            return ptr;
         }
         let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
-        if !new.is_null() {
-            core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-        }
+        core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
         new
     }
 }

@@ -115,11 +115,14 @@ fn code_for_status(status: u16) -> &'static str {
 /// Standard base64 (padding optional, surrounding blanks ignored) → UTF-8 text.
 fn decode_base64(value: &str) -> Option<String> {
     let value = trim_bytes(value, is_xml_blank);
+    let padding = value
+        .bytes()
+        .rev()
+        .take(2)
+        .take_while(|&b| b == b'=')
+        .count();
     let digits = value.as_bytes();
-    let digits = digits
-        .strip_suffix(b"==")
-        .or(digits.strip_suffix(b"="))
-        .unwrap_or(digits);
+    let digits = digits.get(..digits.len() - padding).unwrap_or_default();
     if value.len() % 4 != 0 {
         return None;
     }
@@ -302,21 +305,14 @@ impl Text {
 
     /// Text with XML 1.0 line ends (`\r\n` and a lone `\r` become `\n`).
     fn push_text(&mut self, s: &str) {
-        let mut first = true;
-        let mut ignore_lf = false;
-        for line in s.split('\r') {
-            if !first {
-                self.push_str("\n");
-            }
-            let line = if ignore_lf {
-                line.strip_prefix('\n').unwrap_or(line)
-            } else {
-                line
-            };
-            self.push_str(line);
-            first = false;
-            ignore_lf = true;
+        let mut rest = s;
+        while let Some(cr) = rest.bytes().position(|b| b == b'\r') {
+            self.push_str(rest.get(..cr).unwrap_or_default());
+            self.push_str("\n");
+            rest = rest.get(cr + 1..).unwrap_or_default();
+            rest = rest.strip_prefix('\n').unwrap_or(rest);
         }
+        self.push_str(rest);
     }
 
     fn take(&mut self) -> String {

@@ -63,21 +63,27 @@ impl Sha256 {
     }
 }
 
+/// One block. The message schedule is a rolling window of 16 words, indexed modulo 16 so that
+/// no index can be out of bounds (no panic path, no formatting code in the module).
 fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
-    let mut w = [0u32; 64];
-    for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
-        *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    }
-    for i in 16..64 {
-        let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-        let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16]
-            .wrapping_add(s0)
-            .wrapping_add(w[i - 7])
-            .wrapping_add(s1);
+    let mut w = [0u32; 16];
+    for (i, b) in block.iter().enumerate() {
+        let word = &mut w[(i >> 2) & 15];
+        *word = *word << 8 | u32::from(*b);
     }
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-    for (k, w) in K.iter().zip(w) {
+    for (i, k) in K.iter().enumerate() {
+        let w = if i < 16 {
+            w[i & 15]
+        } else {
+            // w[i-15], w[i-2], w[i-7] and w[i-16] of the full schedule.
+            let (w15, w2, w7) = (w[(i + 1) & 15], w[(i + 14) & 15], w[(i + 9) & 15]);
+            let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
+            let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
+            let next = w[i & 15].wrapping_add(s0).wrapping_add(w7).wrapping_add(s1);
+            w[i & 15] = next;
+            next
+        };
         let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
         let ch = (e & f) ^ (!e & g);
         let t1 = h
