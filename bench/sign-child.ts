@@ -160,7 +160,7 @@ async function measureBoundary() {
   (WebAssembly as { Instance: unknown }).Instance = NativeInstance;
 
   // The cost of one bare call: a fresh instance of the same module, uninstrumented; the cheapest
-  // exports the glue always has (allocate and free an externref table slot), timed in pairs.
+  // export the glue always has (freeing nothing: the arena's free is empty).
   const bytes = (await import('node:fs')).readFileSync(new URL('../pkg/oss_symlink_bg.wasm', import.meta.url));
   const module = new WebAssembly.Module(bytes);
   const stubImports: WebAssembly.Imports = {};
@@ -170,11 +170,10 @@ async function measureBoundary() {
   }
   const raw = new NativeInstance(module, stubImports).exports as Record<string, (...a: number[]) => number>;
   let emptyCallNs = NaN;
-  if (typeof raw.__externref_table_alloc === 'function' && typeof raw.__externref_table_dealloc === 'function') {
-    const alloc = raw.__externref_table_alloc;
-    const dealloc = raw.__externref_table_dealloc;
-    const r = measureSync(() => dealloc(alloc()), 600);
-    emptyCallNs = (r.seconds * 1e9) / r.ops / 2;
+  if (typeof raw.__wbindgen_free === 'function') {
+    const free = raw.__wbindgen_free;
+    const r = measureSync(() => free(0, 0, 1), 600);
+    emptyCallNs = (r.seconds * 1e9) / r.ops;
   }
   return { variant: 'boundary', emptyCallNs, signRequestCrossings: signCrossings, prepareOperationCrossings: prepareCrossings };
 }
