@@ -12,10 +12,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 use crate::object::object_request;
-use crate::prepare::{prepare, ClientConfig, SignMode};
-use crate::request::{Addressing, Endpoint, Request};
+use crate::prepare::{client_endpoint, prepare, resolve_endpoint, sign, ClientConfig, SignMode};
+use crate::request::{host, url, Request};
 use crate::response::{parse_error, parse_get_symlink};
-use crate::signer::{presign, sign_headers, Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
+use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 use crate::text::{cat, parse_decimal, push_decimal, utf16_len};
 use crate::validate;
@@ -27,9 +27,10 @@ const PREPARE: u32 = 0;
 const SIGN: u32 = 1;
 const PARSE_ERROR: u32 = 2;
 const PARSE_GET_SYMLINK: u32 = 3;
+const CHECK_SETTINGS: u32 = 4;
 
 /// Runs one operation of the core. `kind`: 0 prepare a client operation, 1 sign a request,
-/// 2 parse an error answer, 3 parse a GetSymlink answer. `number` is the time in milliseconds
+/// 2 parse an error answer, 3 parse a GetSymlink answer, 4 check a client's settings. `number` is the time in milliseconds
 /// (0, 1) or the HTTP status (2). The fields of `text` and their order are in each function below.
 #[wasm_bindgen]
 pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
@@ -43,6 +44,7 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
         SIGN => sign_request(&mut input, number, &mut out),
         PARSE_ERROR => parse_error_answer(&mut input, number, &mut out),
         PARSE_GET_SYMLINK => parse_get_symlink_answer(&mut input, &mut out),
+        CHECK_SETTINGS => check_settings(&mut input),
         _ => Err(Packed::malformed()),
     };
     let answer = match done {
@@ -224,24 +226,19 @@ impl Answer {
 /// names. Answer: method, url, then header names and values.
 fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Error> {
     let op = p.string("op")?;
-    let region = p.string("region")?.to_string();
-    let bucket = p.string("bucket")?.to_string();
-    let endpoint = match p.value()?.filter(|e| !e.is_empty()) {
-        Some(e) => Endpoint::parse(e)?,
-        None => Endpoint::for_region(&region)?,
-    };
-    let addressing = match p.value()?.filter(|a| !a.is_empty()) {
-        Some(a) => Addressing::parse(a)?,
-        None => endpoint.default_addressing(),
-    };
-    let product = p.non_empty()?.unwrap_or_else(|| "oss".into());
+    let region = p.string("region")?;
+    let bucket = p.string("bucket")?;
+    let endpoint = p.value()?.unwrap_or_default();
+    let addressing = p.value()?.unwrap_or_default();
+    let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
+    let (endpoint, addressing) = client_endpoint(region, bucket, endpoint, addressing, product)?;
     let credentials = p.credentials()?;
     let config = ClientConfig {
-        region,
-        bucket,
+        region: region.to_string(),
+        bucket: bucket.to_string(),
         endpoint,
         addressing,
-        product,
+        product: product.to_string(),
         credentials,
     };
     let key = p.string("key")?;
@@ -302,12 +299,22 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
     Ok(())
 }
 
+/// Checks a client's settings without signing anything, so that `new OssClient()` refuses a bad
+/// region, bucket, endpoint, addressing or product at once (with the same rules as every call).
+/// Fields: region, bucket, endpoint, addressing, product. Answer: nothing.
+fn check_settings(p: &mut Packed) -> Result<(), Error> {
+    let mut next = || Ok::<_, Error>(p.value()?.unwrap_or_default());
+    let (region, bucket, endpoint, addressing) = (next()?, next()?, next()?, next()?);
+    client_endpoint(region, bucket, endpoint, addressing, next()?).map(drop)
+}
+
 /// Signs an arbitrary OSS request, in the header form or (with presignExpires) the query form.
+/// `additionalHeaders` may name `host`: the Host of the URL is then signed.
 ///
-/// Fields: method, region, product, bucket, key, accessKeyId, accessKeySecret, securityToken,
-/// presignExpires, then the lists query and headers (pairs) and additional header names.
-/// Answer: signature, string to sign, canonical request, the number of headers, the headers
-/// (names and values), then the query parameters (names and values).
+/// Fields: method, region, product, endpoint, addressing, bucket, key, accessKeyId,
+/// accessKeySecret, securityToken, presignExpires, then the lists query and headers (pairs) and
+/// additional header names. Answer: url, signature, string to sign, canonical request, the number
+/// of headers, the headers (names and values), then the query parameters (names and values).
 fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Error> {
     let method = p.string("method")?.to_ascii_uppercase();
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -319,11 +326,17 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     }
     let region = p.string("region")?;
     let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
+    let endpoint = p.value()?.unwrap_or_default();
+    let addressing = p.value()?.unwrap_or_default();
+    let (endpoint, addressing) = resolve_endpoint(region, endpoint, addressing)?;
     let bucket = p.value()?.filter(|s| !s.is_empty());
     if let Some(b) = bucket {
         validate::bucket_name(b)?;
     }
     let key = p.value()?.filter(|s| !s.is_empty());
+    if let Some(k) = key {
+        validate::object_key(k, "key", ErrorCode::InvalidObjectName)?;
+    }
     let credentials = p.credentials()?;
     let expires = p.expires()?;
     let mut req = Request::new(&method, bucket, key);
@@ -339,10 +352,13 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
         unix_seconds: seconds(time_ms)?,
         additional_headers: &additional,
     };
-    let signed = match expires {
-        Some(e) => presign(&mut req, &params, e)?,
-        None => sign_headers(&mut req, &params)?,
+    let mode = match expires {
+        Some(expires_seconds) => SignMode::Presign { expires_seconds },
+        None => SignMode::Header,
     };
+    let host = host(&endpoint, addressing, req.bucket.as_deref());
+    let signed = sign(&mut req, &params, mode, &host)?;
+    out.item(&url(&endpoint, addressing, &req));
     out.items([
         signed.signature.as_str(),
         &signed.string_to_sign,

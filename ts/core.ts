@@ -18,6 +18,7 @@ export const PREPARE = 0;
 export const SIGN = 1;
 export const PARSE_ERROR = 2;
 export const PARSE_GET_SYMLINK = 3;
+export const CHECK_SETTINGS = 4;
 
 let core: CoreExports | undefined;
 let loader: (() => Promise<CoreExports>) | undefined;
@@ -198,4 +199,15 @@ export function toPairs(items: string[], start = 0, end = items.length): [string
   const out: [string, string][] = [];
   for (let i = start; i + 1 < end; i += 2) out.push([items[i]!, items[i + 1]!]);
   return out;
+}
+
+/** Checks a client's settings (region, bucket, endpoint, addressing, product) with the core's rules; throws an `OssError`. */
+export function checkSettings(settings: ClientSettings): void {
+  new Packer()
+    .value(settings.region)
+    .value(settings.bucket)
+    .value(settings.endpoint)
+    .value(settings.addressing)
+    .value(settings.product)
+    .call(CHECK_SETTINGS, 0);
 }

@@ -8,7 +8,7 @@
  *   query: { symlink: '' }, headers: { 'x-oss-symlink-target': 'a%20b.jpg' },
  *   credentials: { accessKeyId, accessKeySecret },
  * });
- * await fetch(url, { method: 'PUT', headers: signed.headers });
+ * await fetch(signed.url, { method: 'PUT', headers: signed.headers });
  * ```
  */
 import { Packer, SIGN, toPairs } from './core.js';
@@ -30,6 +30,8 @@ export function signRequest(request: SignRequestInput): SignedRequest {
     .value(input.str(request.method, 'method'))
     .value(input.str(request.region, 'region'))
     .value(input.optStr(request.product, 'product'))
+    .value(input.optStr(request.endpoint, 'endpoint'))
+    .value(input.optStr(request.addressing, 'addressing'))
     .value(input.optStr(request.bucket, 'bucket'))
     .value(input.optStr(request.key, 'key'))
     .value(input.str(c.accessKeyId, 'credentials.accessKeyId'))
@@ -40,13 +42,14 @@ export function signRequest(request: SignRequestInput): SignedRequest {
     .pairs(input.pairs(request.headers, 'headers'))
     .list(input.strList(request.additionalHeaders, 'additionalHeaders'))
     .call(SIGN, time);
-  // signature, string to sign, canonical request, header count, headers, query
-  const headersEnd = 4 + 2 * Number(out[3]);
+  // url, signature, string to sign, canonical request, header count, headers, query
+  const headersEnd = 5 + 2 * Number(out[4]);
   return {
-    headers: Object.fromEntries(toPairs(out, 4, headersEnd)),
+    url: out[0]!,
+    headers: Object.fromEntries(toPairs(out, 5, headersEnd)),
     query: toPairs(out, headersEnd),
-    signature: out[0]!,
-    stringToSign: out[1]!,
-    canonicalRequest: out[2]!,
+    signature: out[1]!,
+    stringToSign: out[2]!,
+    canonicalRequest: out[3]!,
   };
 }

@@ -154,6 +154,10 @@ export interface SignRequestInput {
   region: string;
   /** `oss` (default) or `oss-cloudbox`. */
   product?: string;
+  /** Where the request goes, for `url` (and `host`): default `https://oss-<region>.aliyuncs.com`. */
+  endpoint?: string;
+  /** Default `virtual-hosted`, or `path` for IP addresses and localhost. */
+  addressing?: Addressing;
   bucket?: string;
   key?: string;
   /** Raw (unencoded) query parameters; `''` for a bare name such as `symlink`. */
@@ -163,12 +167,18 @@ export interface SignRequestInput {
   credentials: Credentials;
   /** Signing time. Default: now. */
   date?: Date;
+  /**
+   * Headers besides `x-oss-*`, `content-type` and `content-md5` to sign. `host` may be named: the
+   * Host of `url` is signed (and not returned in `headers`: HTTP stacks set it from the URL).
+   */
   additionalHeaders?: string[];
   /** Sign a presigned URL (query form) valid for this many seconds instead of a header. */
   presignExpires?: number;
 }
 
 export interface SignedRequest {
+  /** The URL to send the request to (with the presigned query parameters for presigned URLs). */
+  url: string;
   /** All headers to send, including `x-oss-date`, `x-oss-content-sha256`, `x-oss-security-token` and `authorization` (header form). */
   headers: Record<string, string>;
   /** The query parameters to send, in order, with the signature ones for presigned URLs. */
