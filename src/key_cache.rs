@@ -40,9 +40,15 @@ pub fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac
     }
     // Credentials are printable ASCII, so NUL separators keep the parts apart.
     let mut id = [0u8; MAX_ID];
-    let bytes = parts.iter().flat_map(|p| p.bytes().chain([0]));
-    for (slot, b) in id.iter_mut().zip(bytes) {
-        *slot = b;
+    let mut at = 0;
+    for part in parts {
+        for b in part.bytes() {
+            if let Some(slot) = id.get_mut(at) {
+                *slot = b;
+            }
+            at += 1;
+        }
+        at += 1;
     }
     // SAFETY: see `Shared`; the reference does not outlive this call.
     let cache = unsafe { &mut *CACHE.0.get() };

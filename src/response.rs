@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use crate::encode::percent_decode;
 use crate::error::{Error, ErrorCode, Result};
 use crate::request::find;
-use crate::text::{cat, char_count, decimal, trim_bytes};
+use crate::text::{cat, decimal, trim_bytes};
 
 /// What OSS says about a failed request. Empty strings where OSS said nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -282,25 +282,19 @@ fn parse_radix(digits: &[u8], radix: u32) -> Option<u32> {
     Some(n)
 }
 
-/// The text of the current element, at most [`MAX_FIELD_CHARS`] characters.
+/// The text of the current element; [`Text::take`] keeps its first [`MAX_FIELD_CHARS`]
+/// characters.
 #[derive(Default)]
 struct Text {
     text: String,
-    chars: usize,
 }
 
 impl Text {
     fn push_str(&mut self, s: &str) {
-        // Keep whole characters up to the limit: cut before the first lead byte past it.
-        let room = MAX_FIELD_CHARS - self.chars;
-        let mut seen = 0;
-        let cut = s.bytes().position(|b| {
-            seen += usize::from(b & 0xc0 != 0x80);
-            seen > room
-        });
-        let kept = s.get(..cut.unwrap_or(s.len())).unwrap_or_default();
-        self.chars += char_count(kept);
-        self.text.push_str(kept);
+        // Nothing past the limit is kept: stop collecting early (a hostile body can be large).
+        if self.text.len() < MAX_FIELD_CHARS * 4 + 4 {
+            self.text.push_str(s);
+        }
     }
 
     /// Text with XML 1.0 line ends (`\r\n` and a lone `\r` become `\n`).
@@ -316,8 +310,16 @@ impl Text {
     }
 
     fn take(&mut self) -> String {
-        self.chars = 0;
-        core::mem::take(&mut self.text)
+        let mut text = core::mem::take(&mut self.text);
+        // Cut before the lead byte of the first character past the limit.
+        let mut seen = 0;
+        if let Some(cut) = text.bytes().position(|b| {
+            seen += usize::from(b & 0xc0 != 0x80);
+            seen > MAX_FIELD_CHARS
+        }) {
+            text.truncate(cut);
+        }
+        text
     }
 }
 
