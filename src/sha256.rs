@@ -48,12 +48,19 @@ impl Sha256 {
     }
 
     pub fn finish(mut self) -> [u8; 32] {
+        // Padding: 0x80, zeros, then the length in bits in the last 8 bytes of a block.
         let bits = self.total.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.total % 64 != 56 {
-            self.update(&[0]);
+        let used = (self.total % 64) as usize;
+        self.block[used & 63] = 0x80;
+        self.block.iter_mut().skip(used + 1).for_each(|b| *b = 0);
+        if used >= 56 {
+            compress(&mut self.state, &self.block);
+            self.block = [0; 64];
         }
-        self.update(&bits.to_be_bytes());
+        for (b, v) in self.block.iter_mut().skip(56).zip(bits.to_be_bytes()) {
+            *b = v;
+        }
+        compress(&mut self.state, &self.block);
         let mut out = [0u8; 32];
         let bytes = self.state.iter().flat_map(|w| w.to_be_bytes());
         for (o, b) in out.iter_mut().zip(bytes) {

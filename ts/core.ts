@@ -63,6 +63,9 @@ function notReady(): OssError {
 /** Marks an absent value in the packed lengths (u32::MAX in src/wasm.rs). */
 const ABSENT = 0xffffffff;
 
+/** The lengths are written here and copied by the core call: no array to build per call. */
+let lengthsScratch = new Uint32Array(64);
+
 /**
  * Fields for one core call: values are concatenated into one string and their lengths (UTF-16
  * code units) go to a Uint32Array; a list is its count followed by its values. Two copies into
@@ -70,25 +73,34 @@ const ABSENT = 0xffffffff;
  */
 export class Packer {
   #parts: string[] = [];
-  #lengths: number[] = [];
+  #count = 0;
+
+  #length(n: number): void {
+    if (this.#count === lengthsScratch.length) {
+      const grown = new Uint32Array(lengthsScratch.length * 2);
+      grown.set(lengthsScratch);
+      lengthsScratch = grown;
+    }
+    lengthsScratch[this.#count++] = n;
+  }
 
   value(v: string | undefined): this {
-    if (v === undefined) this.#lengths.push(ABSENT);
+    if (v === undefined) this.#length(ABSENT);
     else {
       this.#parts.push(v);
-      this.#lengths.push(v.length);
+      this.#length(v.length);
     }
     return this;
   }
 
   list(items: readonly string[] = []): this {
-    this.#lengths.push(items.length);
+    this.#length(items.length);
     for (const item of items) this.value(item);
     return this;
   }
 
   pairs(items: readonly (readonly [string, string])[] = []): this {
-    this.#lengths.push(items.length);
+    this.#length(items.length);
     for (const [k, v] of items) this.value(k).value(v);
     return this;
   }
@@ -98,7 +110,7 @@ export class Packer {
     if (!core) throw notReady();
     let answer: string;
     try {
-      answer = core.call(kind, this.#parts.join(''), new Uint32Array(this.#lengths), number);
+      answer = core.call(kind, this.#parts.join(''), lengthsScratch.subarray(0, this.#count), number);
     } catch (e) {
       // A trap would mean a bug in the core. Start the module afresh so that the next call
       // works, and report it without leaking the input.
@@ -109,7 +121,7 @@ export class Packer {
       }
       throw new OssError({ code: 'InternalError', message: `the signing core failed: ${e instanceof Error ? e.name : typeof e}`, cause: e });
     }
-    if (answer[0] !== '!') return unpack(answer, 0);
+    if (answer.charCodeAt(0) !== 33 /* ! */) return unpack(answer, 0);
     const [code, field, message] = unpack(answer, 1) as [string, string, string];
     throw new OssError({ code, field, message });
   }
@@ -119,10 +131,10 @@ export class Packer {
 function unpack(answer: string, from: number): string[] {
   const out: string[] = [];
   for (let i = from; i < answer.length; ) {
-    const colon = answer.indexOf(':', i);
-    const end = colon + 1 + Number(answer.slice(i, colon));
-    out.push(answer.slice(colon + 1, end));
-    i = end;
+    let n = 0;
+    for (let c = answer.charCodeAt(i++); c !== 58 /* : */ && i <= answer.length; c = answer.charCodeAt(i++)) n = n * 10 + c - 48;
+    out.push(answer.slice(i, i + n));
+    i += n;
   }
   return out;
 }
