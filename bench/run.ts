@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { measureBulk, type BulkResult } from './bulk.js';
 import { measureColdStart } from './cold-start.js';
-import { machine, repoRoot } from './common.js';
+import { machine, median, repoRoot } from './common.js';
 import { measureSign, type SignResult } from './sign.js';
 import { measureSize } from './size.js';
 
@@ -136,15 +136,20 @@ function addSign(results: Record<string, unknown>, sign: SignResult): void {
       ops_per_s: Object.fromEntries(Object.entries(sign.opsPerSec).map(([k, v]) => [k, Math.round(v)])),
       ratio_to_ali_oss: Object.fromEntries(Object.entries(sign.ratioToAli).map(([k, v]) => [k, Number(v.toFixed(2))])),
       ours_ratio_rounds: sign.oursRatioRounds,
+      paired_ratio: Number(median(sign.pairedRatioRounds).toFixed(2)),
+      paired_ratio_rounds: sign.pairedRatioRounds,
       ratio_method: 'median over rounds of the ratio within the round (variants interleaved, order rotating)',
       us_per_op: Object.fromEntries(Object.entries(sign.usPerOp).map(([k, v]) => [k, Number(v.toFixed(2))])),
       boundary: sign.boundary,
       errors: sign.errors,
     },
   });
-  const ratio = sign.ratioToAli.ours!;
+  // The goal's ratio: ours and ali-oss alternating 50 ms slices in one process, median per round,
+  // median over rounds. The per-round ratio of separate processes is shown beside it.
+  const paired = median(sign.pairedRatioRounds);
   row('Sign PutSymlink (ops/s)', `${n0(ours)} (${n1(1e6 / ours)} µs)`, `ali-oss ${n0(ali)} (${n1(1e6 / ali)} µs)`,
-    `${x2(ratio)} (rounds ${sign.oursRatioRounds.map(x2).join(' ')})`, '≥ 3×', ratio >= 3);
+    `${x2(paired)} paired (rounds ${sign.pairedRatioRounds.map(x2).join(' ')})`, '≥ 3×', paired >= 3);
+  row('  separate processes', '', '', `${x2(sign.ratioToAli.ours!)} (rounds ${sign.oursRatioRounds.map(x2).join(' ')})`);
   const extra: [keyof SignResult['opsPerSec'], string][] = [
     ['ours-signrequest', '  signRequest (generic)'],
     ['ours-presign', '  presignPutSymlink (async)'],

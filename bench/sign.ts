@@ -16,6 +16,8 @@ export interface SignResult {
   ratioToAli: Partial<Record<SignVariant, number>>;
   /** Every round's ratio of ours to ali-oss, for the spread. */
   oursRatioRounds: number[];
+  /** ours ÷ ali-oss measured in one process, alternating 50 ms slices (sign-child `pair`), per round. */
+  pairedRatioRounds: number[];
   errors: Partial<Record<SignVariant, string>>;
   boundary?: {
     emptyCallNs: number;
@@ -30,10 +32,12 @@ const REQUIRED = new Set<SignVariant>(['ours', 'ali-oss']);
 export async function measureSign(options: { rounds: number; ms: number }): Promise<SignResult> {
   const samples: Partial<Record<SignVariant, number[]>> = {};
   const rounds: Partial<Record<SignVariant, number>>[] = [];
-  const out: SignResult = { opsPerSec: {}, usPerOp: {}, ratioToAli: {}, oursRatioRounds: [], errors: {} };
+  const out: SignResult = { opsPerSec: {}, usPerOp: {}, ratioToAli: {}, oursRatioRounds: [], pairedRatioRounds: [], errors: {} };
   for (let round = 0; round < options.rounds; round++) {
     const thisRound: Partial<Record<SignVariant, number>> = {};
     rounds.push(thisRound);
+    const pair = await runChild<{ ratio: number }>('sign-child.js', ['pair', String(options.ms)]);
+    out.pairedRatioRounds.push(Number(pair.value.ratio.toFixed(2)));
     for (let k = 0; k < SIGN_VARIANTS.length; k++) {
       const variant = SIGN_VARIANTS[(k + round) % SIGN_VARIANTS.length]!;
       if (out.errors[variant]) continue;
