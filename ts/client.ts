@@ -361,7 +361,9 @@ export class OssClient {
   }
 
   #readError(answer: Omit<Answer, 'attempts'>, credentials: ResolvedCredentials): OssError {
-    const text = new TextDecoder().decode(answer.body);
+    // An OSS error document is a few hundred bytes; a proxy's page can be anything. The core reads
+    // the first megabyte (a call may use at most 64 MB of WebAssembly memory).
+    const text = new TextDecoder().decode(answer.body.subarray(0, 1 << 20));
     const h = answer.headers;
     const [code, message, requestId, hostId, ec, recommendDoc, serverTimeGiven] = new Packer()
       .value(h.get('x-oss-err') ?? undefined)
