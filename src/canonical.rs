@@ -43,10 +43,10 @@ pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
 /// Encoded `name=value` pairs sorted by encoded name (then value), joined with `&`; an empty
 /// value is written as the bare name (`symlink`).
 pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (uri_encode(k), uri_encode(v)))
-        .collect();
+    let mut pairs = Vec::new();
+    for (k, v) in query {
+        pairs.push((uri_encode(k), uri_encode(v)));
+    }
     sort_small(&mut pairs);
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
@@ -66,13 +66,13 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
 /// sorted; names signed anyway and names absent from the request (or empty there) are dropped,
 /// as the official SDKs do.
 pub fn additional_header_names(headers: &[(String, String)], requested: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = requested
-        .iter()
-        .map(|n| n.to_ascii_lowercase())
-        .filter(|n| {
-            !is_signed_by_default(n) && headers.iter().any(|(h, v)| h == n && !v.is_empty())
-        })
-        .collect();
+    let mut names = Vec::new();
+    for name in requested {
+        let n = name.to_ascii_lowercase();
+        if !is_signed_by_default(&n) && headers.iter().any(|(h, v)| *h == n && !v.is_empty()) {
+            names.push(n);
+        }
+    }
     sort_small(&mut names);
     names.dedup();
     names
@@ -80,16 +80,19 @@ pub fn additional_header_names(headers: &[(String, String)], requested: &[String
 
 /// `name:value\n` for each signed header, sorted by name.
 pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
-    let mut signed: Vec<&(String, String)> = headers
-        .iter()
-        .filter(|(name, _)| is_signed_by_default(name) || additional.iter().any(|a| a == name))
-        .collect();
+    // Owned pairs, sorted by the same code as the query's.
+    let mut signed: Vec<(String, String)> = Vec::new();
+    for (name, value) in headers {
+        if is_signed_by_default(name) || additional.iter().any(|a| a == name) {
+            signed.push((name.clone(), trim_blanks(value).into()));
+        }
+    }
     sort_small(&mut signed);
     let mut out = String::new();
-    for (name, value) in signed {
+    for (name, value) in &signed {
         out.push_str(name);
         out.push(':');
-        out.push_str(trim_blanks(value));
+        out.push_str(value);
         out.push('\n');
     }
     out

@@ -32,10 +32,7 @@ impl Request {
     }
 
     pub fn header(&self, lower_name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == lower_name)
-            .map(|(_, v)| v.as_str())
+        crate::response::header(&self.headers, lower_name)
     }
 
     /// Replaces or adds a header; `lower_name` must be lower-case.

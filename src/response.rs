@@ -415,15 +415,13 @@ pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
             "the symlink target is not valid URL-encoded UTF-8",
         )
     })?;
-    let meta = headers
-        .iter()
-        .filter_map(|(name, value)| {
-            let lower = name.to_ascii_lowercase();
-            lower
-                .strip_prefix("x-oss-meta-")
-                .map(|n| (n.to_string(), value.clone()))
-        })
-        .collect();
+    let mut meta = Vec::new();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        if let Some(n) = lower.strip_prefix("x-oss-meta-") {
+            meta.push((n.to_string(), value.clone()));
+        }
+    }
     Ok(SymlinkInfo {
         target,
         etag: header(headers, "etag").unwrap_or_default().to_string(),
@@ -438,7 +436,8 @@ pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
     })
 }
 
-fn header<'a>(headers: &'a [(String, String)], lower_name: &str) -> Option<&'a str> {
+/// The value of a header, its name in any case.
+pub fn header<'a>(headers: &'a [(String, String)], lower_name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(lower_name))

@@ -53,7 +53,7 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
             let mut failed = Answer {
                 text: String::from("!"),
             };
-            failed.items([e.code.as_str(), &e.field, &e.message]);
+            failed.items(&[e.code.as_str(), &e.field, &e.message]);
             failed.text
         }
     };
@@ -203,7 +203,7 @@ impl Answer {
         self.text.push_str(s);
     }
 
-    fn items<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) {
+    fn items(&mut self, items: &[&str]) {
         for s in items {
             self.item(s);
         }
@@ -211,7 +211,7 @@ impl Answer {
 
     fn pairs(&mut self, pairs: &[(String, String)]) {
         for (k, v) in pairs {
-            self.items([k.as_str(), v]);
+            self.items(&[k, v]);
         }
     }
 }
@@ -294,7 +294,7 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
         None => SignMode::Header,
     };
     let (http, _) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;
-    out.items([http.method.as_str(), &http.url]);
+    out.items(&[http.method.as_str(), &http.url]);
     out.pairs(&http.headers);
     Ok(())
 }
@@ -359,7 +359,7 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     let host = host(&endpoint, addressing, req.bucket.as_deref());
     let signed = sign(&mut req, &params, mode, &host)?;
     out.item(&url(&endpoint, addressing, &req));
-    out.items([
+    out.items(&[
         signed.signature.as_str(),
         &signed.string_to_sign,
         &signed.canonical_request,
@@ -389,7 +389,7 @@ fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(
         0
     };
     let e = parse_error(status, &headers, body);
-    out.items([
+    out.items(&[
         e.code.as_str(),
         &e.message,
         &e.request_id,
@@ -407,15 +407,15 @@ fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(
 /// metadata names and values.
 fn parse_get_symlink_answer(p: &mut Packed, out: &mut Answer) -> Result<(), Error> {
     let info = parse_get_symlink(&p.pairs()?)?;
-    out.items([
+    out.items(&[
         info.target.as_str(),
         &info.etag,
         &info.last_modified,
         &info.request_id,
     ]);
     match &info.version_id {
-        Some(v) => out.items(["1", v]),
-        None => out.items(["0", ""]),
+        Some(v) => out.items(&["1", v]),
+        None => out.items(&["0", ""]),
     }
     out.pairs(&info.meta);
     Ok(())
