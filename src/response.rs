@@ -115,12 +115,11 @@ fn code_for_status(status: u16) -> &'static str {
 /// Standard base64 (padding optional, surrounding blanks ignored) → UTF-8 text.
 fn decode_base64(value: &str) -> Option<String> {
     let value = trim_bytes(value, is_xml_blank);
-    let padding = value
-        .bytes()
-        .rev()
-        .take(2)
-        .take_while(|&b| b == b'=')
-        .count();
+    let padding = if value.ends_with("==") {
+        2
+    } else {
+        usize::from(value.ends_with('='))
+    };
     let digits = value.as_bytes();
     let digits = digits.get(..digits.len() - padding).unwrap_or_default();
     if value.len() % 4 != 0 {
@@ -187,17 +186,7 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
             b'D' | b'd' => {
                 // `<!DOCTYPE ...>`, quotes skipped; an internal subset (`[...]`) is not read:
                 // reading stops there (error answers never have one).
-                let mut quote = None;
-                let end = bytes.iter().enumerate().skip(1).find_map(|(i, &b)| {
-                    match (quote, b) {
-                        (None, b'>') => return Some(Some(i + 1)),
-                        (None, b'[') => return Some(None),
-                        (None, b'\'' | b'"') => quote = Some(b),
-                        (Some(q), _) if q == b => quote = None,
-                        _ => {}
-                    }
-                    None
-                })??;
+                let end = closing(bytes, true)? + 1;
                 let head = bytes.get(..8)?;
                 head.eq_ignore_ascii_case(b"!DOCTYPE")
                     .then_some((Markup::Skip, end))
@@ -209,7 +198,7 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
             (end > 2).then_some((Markup::Skip, end))
         }
         first => {
-            let end = tag_end(bytes)?;
+            let end = closing(bytes, false)?;
             let content = s.get(..end)?;
             if *first == b'/' {
                 // Trailing blanks are not part of the name (but a name of blanks stays as is).
@@ -230,12 +219,14 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
     }
 }
 
-/// Offset of the `>` that closes a tag, ignoring any inside quotes.
-fn tag_end(bytes: &[u8]) -> Option<usize> {
+/// Offset of the `>` that closes a tag or a DOCTYPE, ignoring any inside quotes; `None` when
+/// there is none, or (`subset_stops`) when a DOCTYPE's internal subset `[` comes first.
+fn closing(bytes: &[u8], subset_stops: bool) -> Option<usize> {
     let mut quote = None;
     for (i, &b) in bytes.iter().enumerate() {
         match (quote, b) {
             (None, b'>') => return Some(i),
+            (None, b'[') if subset_stops => return None,
             (None, b'\'' | b'"') => quote = Some(b),
             (Some(q), _) if q == b => quote = None,
             _ => {}

@@ -62,9 +62,8 @@ impl Sha256 {
         }
         compress(&mut self.state, &self.block);
         let mut out = [0u8; 32];
-        let bytes = self.state.iter().flat_map(|w| w.to_be_bytes());
-        for (o, b) in out.iter_mut().zip(bytes) {
-            *o = b;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = (self.state[(i >> 2) & 7] >> (24 - 8 * (i & 3))) as u8;
         }
         out
     }

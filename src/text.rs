@@ -88,16 +88,17 @@ pub fn trim_bytes(s: &str, blank: fn(u8) -> bool) -> &str {
 
 /// Whether `f` holds for every part of `s` between `separator` bytes.
 pub fn all_parts(s: &str, separator: u8, mut f: impl FnMut(&str) -> bool) -> bool {
-    let mut start = 0;
-    for (i, b) in s.bytes().chain([separator]).enumerate() {
-        if b == separator {
-            if !f(s.get(start..i).unwrap_or_default()) {
-                return false;
-            }
-            start = i + 1;
+    let mut rest = s;
+    loop {
+        let end = rest.bytes().position(|b| b == separator);
+        if !f(rest.get(..end.unwrap_or(rest.len())).unwrap_or_default()) {
+            return false;
+        }
+        match end {
+            Some(i) => rest = rest.get(i + 1..).unwrap_or_default(),
+            None => return true,
         }
     }
-    true
 }
 
 /// Whole decimal number of at most `max`, digits only (no sign, no spaces).

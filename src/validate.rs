@@ -247,7 +247,7 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
                 "tag values must be at most 256 characters",
             ));
         }
-        if key.chars().chain(value.chars()).any(char::is_control) {
+        if key.chars().any(char::is_control) || value.chars().any(char::is_control) {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
                 &field,
