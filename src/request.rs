@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{all_parts, cat, parse_decimal, push_decimal};
+use crate::text::{all, all_parts, cat, parse_decimal, position, push_decimal, rposition};
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
@@ -153,9 +153,10 @@ impl Endpoint {
             return Err(bad("must use http or https"));
         }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority
-            .bytes()
-            .any(|b| matches!(b, b'/' | b'?' | b'#' | b'@'))
+        if position(authority.as_bytes(), |b| {
+            matches!(b, b'/' | b'?' | b'#' | b'@')
+        })
+        .is_some()
         {
             return Err(bad(
                 "must be a scheme and host with an optional port, without a path, query or user",
@@ -164,14 +165,14 @@ impl Endpoint {
         let (host, port) = split_port(authority).ok_or_else(|| bad("has an invalid port"))?;
         let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
             !v6.is_empty()
-                && v6
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+                && all(v6.as_bytes(), |b| {
+                    b.is_ascii_hexdigit() || b == b':' || b == b'.'
+                })
         } else {
             !host.is_empty()
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && all(host.as_bytes(), |b| {
+                    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+                })
         };
         if !host_ok {
             return Err(bad("has an invalid host name"));
@@ -211,12 +212,8 @@ impl Endpoint {
 /// `host[:port]` → host and port (1..=65535); the port is looked for after an IPv6 `]`.
 fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let bytes = authority.as_bytes();
-    let after_v6 = bytes.iter().rposition(|&b| b == b']').map_or(0, |i| i + 1);
-    match bytes
-        .iter()
-        .rposition(|&b| b == b':')
-        .filter(|&i| i >= after_v6)
-    {
+    let after_v6 = rposition(bytes, |b| b == b']').map_or(0, |i| i + 1);
+    match rposition(bytes, |b| b == b':').filter(|&i| i >= after_v6) {
         Some(i) => {
             let port = parse_decimal(authority.get(i + 1..)?, 65535).filter(|p| *p > 0)?;
             Some((authority.get(..i)?, Some(port as u16)))

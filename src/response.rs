@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use crate::encode::percent_decode;
 use crate::error::{Error, ErrorCode, Result};
 use crate::request::find;
-use crate::text::{cat, decimal, trim_bytes};
+use crate::text::{cat, decimal, position, rposition, trim_bytes};
 
 /// What OSS says about a failed request. Empty strings where OSS said nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl ServiceError {
 
 /// `ns:Name` → `Name`.
 fn local_name(name: &str) -> &str {
-    match name.bytes().position(|b| b == b':') {
+    match position(name.as_bytes(), |b| b == b':') {
         Some(i) => name.get(i + 1..).unwrap_or_default(),
         None => name,
     }
@@ -203,16 +203,13 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
             if *first == b'/' {
                 // Trailing blanks are not part of the name (but a name of blanks stays as is).
                 let name = content.get(1..)?;
-                let kept = name.bytes().rposition(|b| !is_xml_blank(b));
+                let kept = rposition(name.as_bytes(), |b| !is_xml_blank(b));
                 let name = name.get(..kept.map_or(name.len(), |i| i + 1))?;
                 Some((Markup::End(name), end + 1))
             } else if content.ends_with('/') {
                 Some((Markup::Skip, end + 1))
             } else {
-                let name_len = content
-                    .bytes()
-                    .position(is_xml_blank)
-                    .unwrap_or(content.len());
+                let name_len = position(content.as_bytes(), is_xml_blank).unwrap_or(content.len());
                 Some((Markup::Start(content.get(..name_len)?), end + 1))
             }
         }
@@ -291,7 +288,7 @@ impl Text {
     /// Text with XML 1.0 line ends (`\r\n` and a lone `\r` become `\n`).
     fn push_text(&mut self, s: &str) {
         let mut rest = s;
-        while let Some(cr) = rest.bytes().position(|b| b == b'\r') {
+        while let Some(cr) = position(rest.as_bytes(), |b| b == b'\r') {
             self.push_str(rest.get(..cr).unwrap_or_default());
             self.push_str("\n");
             rest = rest.get(cr + 1..).unwrap_or_default();
@@ -323,7 +320,7 @@ fn read_error_xml(body: &str, err: &mut ServiceError) {
     let mut path: Vec<&str> = Vec::new();
     let mut text = Text::default();
     loop {
-        let stop = rest.bytes().position(|b| b == b'<' || b == b'&');
+        let stop = position(rest.as_bytes(), |b| b == b'<' || b == b'&');
         let (plain, at) = match stop {
             Some(i) => (
                 rest.get(..i).unwrap_or_default(),
@@ -337,7 +334,7 @@ fn read_error_xml(body: &str, err: &mut ServiceError) {
         };
         let after = at.get(1..).unwrap_or_default();
         if marker == b'&' {
-            let Some(end) = after.bytes().position(|b| matches!(b, b';' | b'&' | b'<')) else {
+            let Some(end) = position(after.as_bytes(), |b| matches!(b, b';' | b'&' | b'<')) else {
                 return;
             };
             if after.as_bytes().get(end) != Some(&b';') {

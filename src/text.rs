@@ -69,6 +69,44 @@ pub fn utf16_len(s: &str) -> usize {
         .sum()
 }
 
+/// Index of the first byte for which `pred` holds. Byte scans go through these three functions
+/// with plain function pointers: iterator adapters are compiled once per closure, and that added
+/// up to a good part of the WebAssembly module.
+pub fn position(bytes: &[u8], pred: fn(u8) -> bool) -> Option<usize> {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if pred(b) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Index of the last byte for which `pred` holds.
+pub fn rposition(bytes: &[u8], pred: fn(u8) -> bool) -> Option<usize> {
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        if bytes.get(i).is_some_and(|&b| pred(b)) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Whether `pred` holds for every byte.
+pub fn all(bytes: &[u8], pred: fn(u8) -> bool) -> bool {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if !pred(b) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// How many characters (Unicode scalar values) `s` holds: its bytes that start a sequence.
 pub fn char_count(s: &str) -> usize {
     s.bytes().filter(|b| b & 0xc0 != 0x80).count()
@@ -78,11 +116,13 @@ pub fn char_count(s: &str) -> usize {
 /// cut is always on a character boundary).
 pub fn trim_bytes(s: &str, blank: fn(u8) -> bool) -> &str {
     let bytes = s.as_bytes();
-    let start = bytes.iter().position(|&b| !blank(b)).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|&b| !blank(b))
-        .map_or(start, |i| i + 1);
+    let (mut start, mut end) = (0, bytes.len());
+    while bytes.get(start).is_some_and(|&b| blank(b)) {
+        start += 1;
+    }
+    while end > start && bytes.get(end - 1).is_some_and(|&b| blank(b)) {
+        end -= 1;
+    }
     s.get(start..end).unwrap_or_default()
 }
 

@@ -4,7 +4,7 @@
 use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{cat, char_count, char_name, decimal};
+use crate::text::{all, cat, char_count, char_name, decimal};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -26,10 +26,10 @@ pub const STORAGE_CLASSES: [&str; 3] = ["Standard", "IA", "Archive"];
 /// ```
 pub fn bucket_name(bucket: &str) -> Result<()> {
     let bytes = bucket.as_bytes();
-    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
     let edge_ok = |b: Option<&u8>| b.is_some_and(|b| *b != b'-');
     if !(3..=63).contains(&bytes.len())
-        || !bytes.iter().all(allowed)
+        || !all(bytes, allowed)
         || !edge_ok(bytes.first())
         || !edge_ok(bytes.last())
     {
@@ -103,9 +103,9 @@ pub fn product(product: &str) -> Result<()> {
 fn simple_label(value: &str, field: &str, code: ErrorCode) -> Result<()> {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && all(value.as_bytes(), |b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+        });
     if ok {
         Ok(())
     } else {
@@ -142,7 +142,7 @@ pub fn header_name(name: &str, field: &str) -> Result<()> {
                     | b'~'
             )
     };
-    if name.is_empty() || !name.bytes().all(is_tchar) {
+    if name.is_empty() || !all(name.as_bytes(), is_tchar) {
         return Err(Error::new(
             ErrorCode::InvalidHeaderName,
             field,
@@ -172,7 +172,7 @@ pub fn header_value(value: &str, field: &str) -> Result<()> {
 
 /// User metadata names: letters, digits and `-`.
 pub fn meta_name(name: &str, field: &str) -> Result<()> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if name.is_empty() || !all(name.as_bytes(), |b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(Error::new(
             ErrorCode::InvalidMetadata,
             field,
@@ -260,7 +260,7 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
 
 /// Version ids are opaque printable ASCII.
 pub fn version_id(value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > 1024 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+    if value.is_empty() || value.len() > 1024 || !all(value.as_bytes(), |b| b.is_ascii_graphic()) {
         return Err(Error::new(
             ErrorCode::InvalidVersionId,
             "versionId",
@@ -312,7 +312,7 @@ pub fn credential(value: &str, field: &str) -> Result<()> {
             &cat(&[field, " is empty"]),
         ));
     }
-    if !value.bytes().all(|b| matches!(b, b' '..=b'~')) {
+    if !all(value.as_bytes(), |b| matches!(b, b' '..=b'~')) {
         return Err(Error::new(
             ErrorCode::InvalidCredentials,
             field,

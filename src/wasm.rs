@@ -17,7 +17,7 @@ use crate::request::{host, url, Request};
 use crate::response::{parse_error, parse_get_symlink};
 use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
-use crate::text::{cat, parse_decimal, push_decimal, utf16_len};
+use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
 use crate::validate;
 
 type Pairs = Vec<(String, String)>;
@@ -317,7 +317,7 @@ fn check_settings(p: &mut Packed) -> Result<(), Error> {
 /// of headers, the headers (names and values), then the query parameters (names and values).
 fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Error> {
     let method = p.string("method")?.to_ascii_uppercase();
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+    if method.is_empty() || !all(method.as_bytes(), |b| b.is_ascii_uppercase()) {
         return Err(Error::new(
             ErrorCode::InvalidMethod,
             "method",
