@@ -69,12 +69,12 @@ pub fn additional_header_names(headers: &[(String, String)], requested: &[String
     let mut names = Vec::new();
     for name in requested {
         let n = name.to_ascii_lowercase();
-        if !is_signed_by_default(&n) && headers.iter().any(|(h, v)| *h == n && !v.is_empty()) {
+        let present = headers.iter().any(|(h, v)| *h == n && !v.is_empty());
+        if present && !is_signed_by_default(&n) && !names.contains(&n) {
             names.push(n);
         }
     }
     sort_small(&mut names);
-    names.dedup();
     names
 }
 
