@@ -31,7 +31,7 @@ use crate::canonical::{
 use crate::error::{Error, ErrorCode, Result};
 use crate::request::Request;
 use crate::sha256::{hmac, sha256, Hmac};
-use crate::text::cat;
+use crate::text::{cat, decimal};
 use crate::time::{oss_dates, MAX_UNIX_SECONDS, MIN_UNIX_SECONDS};
 use crate::validate;
 
@@ -80,33 +80,7 @@ pub struct Signature {
 /// Signs in the header form: adds `x-oss-date`, `x-oss-content-sha256`,
 /// `x-oss-security-token` (STS) and `authorization` to `req.headers`.
 pub fn sign_headers(req: &mut Request, params: &SigningParams) -> Result<Signature> {
-    check_params(params)?;
-    let (day, stamp) = oss_dates(params.unix_seconds);
-    req.set_header("x-oss-date", stamp.clone());
-    req.set_header("x-oss-content-sha256", String::from(UNSIGNED_PAYLOAD));
-    if let Some(token) = &params.credentials.security_token {
-        req.set_header("x-oss-security-token", token.clone());
-    }
-    let scope = scope(&day, params.region, params.product);
-    let signed = sign(req, params, &day, &stamp, &scope);
-    let mut auth = String::with_capacity(200);
-    for part in [
-        ALGORITHM,
-        " Credential=",
-        &params.credentials.access_key_id,
-        "/",
-        &scope,
-    ] {
-        auth.push_str(part);
-    }
-    if !signed.additional_headers.is_empty() {
-        auth.push_str(",AdditionalHeaders=");
-        auth.push_str(&join_semicolons(&signed.additional_headers));
-    }
-    auth.push_str(",Signature=");
-    auth.push_str(&signed.signature);
-    req.set_header("authorization", auth);
-    Ok(signed)
+    sign_in(req, params, None)
 }
 
 /// Signs in the presigned-URL (query) form: appends `x-oss-signature-version`, `x-oss-date`,
@@ -118,7 +92,6 @@ pub fn presign(
     params: &SigningParams,
     expires_seconds: u32,
 ) -> Result<Signature> {
-    check_params(params)?;
     if !(1..=MAX_PRESIGN_EXPIRES).contains(&expires_seconds) {
         return Err(Error::new(
             ErrorCode::InvalidExpires,
@@ -126,21 +99,44 @@ pub fn presign(
             "expires must be 1 to 604800 seconds (7 days)",
         ));
     }
+    sign_in(req, params, Some(expires_seconds))
+}
+
+/// Both forms: the header form without `presign_for`, the query form with it.
+fn sign_in(
+    req: &mut Request,
+    params: &SigningParams,
+    presign_for: Option<u32>,
+) -> Result<Signature> {
+    check_params(params)?;
     let (day, stamp) = oss_dates(params.unix_seconds);
     let scope = scope(&day, params.region, params.product);
+    let credential = cat(&[&params.credentials.access_key_id, "/", &scope]);
+    let token = params.credentials.security_token.as_ref();
+    let Some(expires) = presign_for else {
+        req.set_header("x-oss-date", stamp.clone());
+        req.set_header("x-oss-content-sha256", String::from(UNSIGNED_PAYLOAD));
+        if let Some(token) = token {
+            req.set_header("x-oss-security-token", token.clone());
+        }
+        let signed = sign(req, params, &day, &stamp, &scope);
+        let mut auth = cat(&[ALGORITHM, " Credential=", &credential]);
+        if !signed.additional_headers.is_empty() {
+            auth.push_str(",AdditionalHeaders=");
+            auth.push_str(&join_semicolons(&signed.additional_headers));
+        }
+        auth.push_str(",Signature=");
+        auth.push_str(&signed.signature);
+        req.set_header("authorization", auth);
+        return Ok(signed);
+    };
     let additional = additional_header_names(&req.headers, params.additional_headers);
-    let mut credential = params.credentials.access_key_id.clone();
-    credential.push('/');
-    credential.push_str(&scope);
     let q = &mut req.query;
     q.push(("x-oss-signature-version".into(), ALGORITHM.into()));
     q.push(("x-oss-date".into(), stamp.clone()));
-    q.push((
-        "x-oss-expires".into(),
-        crate::text::decimal(u64::from(expires_seconds)),
-    ));
+    q.push(("x-oss-expires".into(), decimal(u64::from(expires))));
     q.push(("x-oss-credential".into(), credential));
-    if let Some(token) = &params.credentials.security_token {
+    if let Some(token) = token {
         q.push(("x-oss-security-token".into(), token.clone()));
     }
     if !additional.is_empty() {
