@@ -62,23 +62,34 @@ const MAX_FIELD_CHARS: usize = 2048;
 /// assert_eq!((e.code.as_str(), e.message.as_str(), e.ec.as_str()), ("FileAlreadyExists", "exists & kept", "0026-00000001"));
 /// ```
 pub fn parse_error(status: u16, headers: &[(String, String)], body: &str) -> ServiceError {
+    let [err_header, request_id, ec] =
+        ["x-oss-err", "x-oss-request-id", "x-oss-ec"].map(|name| header(headers, name));
+    parse_error_parts(status, err_header, request_id, ec, body)
+}
+
+/// [`parse_error`] given the three headers it reads: `x-oss-err`, `x-oss-request-id`, `x-oss-ec`.
+pub fn parse_error_parts(
+    status: u16,
+    err_header: Option<&str>,
+    request_id: Option<&str>,
+    ec: Option<&str>,
+    body: &str,
+) -> ServiceError {
     let mut err = ServiceError {
         status,
         ..ServiceError::default()
     };
     read_error_xml(body, &mut err);
     if err.code.is_empty() {
-        if let Some(xml) = header(headers, "x-oss-err").and_then(decode_base64) {
+        if let Some(xml) = err_header.and_then(decode_base64) {
             read_error_xml(&xml, &mut err);
         }
     }
     if err.request_id.is_empty() {
-        err.request_id = header(headers, "x-oss-request-id")
-            .unwrap_or_default()
-            .to_string();
+        err.request_id = request_id.unwrap_or_default().into();
     }
     if err.ec.is_empty() {
-        err.ec = header(headers, "x-oss-ec").unwrap_or_default().to_string();
+        err.ec = ec.unwrap_or_default().into();
     }
     if err.code.is_empty() {
         err.code = code_for_status(status).to_string();

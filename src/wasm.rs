@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorCode};
 use crate::object::object_request;
 use crate::prepare::{client_endpoint, prepare, resolve_endpoint, sign, ClientConfig, SignMode};
 use crate::request::{host, url, Request};
-use crate::response::{parse_error, parse_get_symlink};
+use crate::response::{parse_error_parts, parse_get_symlink};
 use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
@@ -376,19 +376,14 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
 /// headers (each may be absent) and the body; `status` is the HTTP status. Answer: code,
 /// message, requestId, hostId, ec, recommendDoc, serverTime, requestTime.
 fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(), Error> {
-    let mut headers = Vec::new();
-    for name in ["x-oss-err", "x-oss-request-id", "x-oss-ec"] {
-        if let Some(v) = p.value()? {
-            headers.push((name.to_string(), v.to_string()));
-        }
-    }
+    let (err_header, request_id, ec) = (p.value()?, p.value()?, p.value()?);
     let body = p.value()?.unwrap_or_default();
     let status = if (0.0..=999.0).contains(&status) {
         status as u16
     } else {
         0
     };
-    let e = parse_error(status, &headers, body);
+    let e = parse_error_parts(status, err_header, request_id, ec, body);
     out.items(&[
         e.code.as_str(),
         &e.message,
