@@ -300,12 +300,23 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
 }
 
 /// Checks a client's settings without signing anything, so that `new OssClient()` refuses a bad
-/// region, bucket, endpoint, addressing or product at once (with the same rules as every call).
-/// Fields: region, bucket, endpoint, addressing, product. Answer: nothing.
+/// region, bucket, endpoint, addressing, product or static key pair at once (with the same rules
+/// as every call). Fields: region, bucket, endpoint, addressing, product, then accessKeyId,
+/// accessKeySecret and securityToken, absent for a credentials provider (an empty token is none).
+/// Answer: nothing.
 fn check_settings(p: &mut Packed) -> Result<(), Error> {
     let mut next = || Ok::<_, Error>(p.value()?.unwrap_or_default());
     let (region, bucket, endpoint, addressing) = (next()?, next()?, next()?, next()?);
-    client_endpoint(region, bucket, endpoint, addressing, next()?).map(drop)
+    client_endpoint(region, bucket, endpoint, addressing, next()?)?;
+    let (id, secret, token) = (p.value()?, p.value()?, p.value()?);
+    if let (Some(id), Some(secret)) = (id, secret) {
+        validate::credential(id, "credentials.accessKeyId")?;
+        validate::credential(secret, "credentials.accessKeySecret")?;
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            validate::credential(token, "credentials.securityToken")?;
+        }
+    }
+    Ok(())
 }
 
 /// Signs an arbitrary OSS request, in the header form or (with presignExpires) the query form.

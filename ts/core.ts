@@ -213,13 +213,19 @@ export function toPairs(items: string[], start = 0, end = items.length): [string
   return out;
 }
 
-/** Checks a client's settings (region, bucket, endpoint, addressing, product) with the core's rules; throws an `OssError`. */
-export function checkSettings(settings: ClientSettings): void {
+/**
+ * Checks a client's settings (region, bucket, endpoint, addressing, product) and, for static
+ * credentials, the key pair, with the core's rules; throws an `OssError`.
+ */
+export function checkSettings(settings: ClientSettings, credentials?: OperationCredentials): void {
   new Packer()
     .value(settings.region)
     .value(settings.bucket)
     .value(settings.endpoint)
     .value(settings.addressing)
     .value(settings.product)
+    .value(credentials?.accessKeyId)
+    .value(credentials?.accessKeySecret)
+    .value(credentials?.securityToken)
     .call(CHECK_SETTINGS, 0);
 }

@@ -75,6 +75,14 @@ export interface PutSymlinkOptions extends CallOptions {
   headers?: StringMap | Headers;
   /** Names of `headers` to include in the signature. */
   additionalHeaders?: string[];
+  /**
+   * With `forbidOverwrite`: the id written as `x-oss-meta-oss-symlink-write-id` so that, after a
+   * lost answer, the link can be proven to be this call's. Default: 32 random hex characters;
+   * pass your own (1 to 256 printable ASCII characters, e.g. derived from a job and row) to prove
+   * a write across processes, or `false` to write none (a lost answer then leaves the outcome
+   * unknown: `OssError.outcomeUnknown`). Not used without `forbidOverwrite`.
+   */
+  writeId?: string | false;
 }
 
 export interface PutSymlinkResult {
@@ -85,10 +93,12 @@ export interface PutSymlinkResult {
   /** Set when the bucket is versioned. */
   versionId?: string;
   /**
-   * True when `forbidOverwrite` met an existing link after a lost answer, and that link already
-   * points to the requested target: an earlier attempt of this call created it.
+   * True when an attempt of this call made the link but its answer was lost, and a retry met
+   * `FileAlreadyExists`: proven by the link's target and write id (see `writeId`).
    */
-  alreadyExisted?: boolean;
+  createdByEarlierAttempt?: boolean;
+  /** The write id stored with the link (`forbidOverwrite` calls, unless `writeId: false`). */
+  writeId?: string;
   /** HTTP attempts made. */
   attempts: number;
 }

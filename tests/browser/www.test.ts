@@ -172,3 +172,71 @@ test('credentials typed into the page: a wrong secret shows SignatureDoesNotMatc
   assert.equal((await node(PLAIN).getSymlink('links/keys.txt')).target, 'docs/keys.txt');
   assert.deepEqual(pageErrors, []);
 });
+
+test('successful requests finish normally in Chromium: none is reported failed (net::ERR_ABORTED, "(canceled)")', async () => {
+  const failed: string[] = [];
+  const finished: string[] = [];
+  const ossOrigin = new URL(oss.url).origin;
+  const onFailed = (r: import('playwright-core').Request) => {
+    if (r.url().startsWith(ossOrigin)) failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+  };
+  const onFinished = (r: import('playwright-core').Request) => {
+    if (r.url().startsWith(ossOrigin) && r.method() !== 'OPTIONS') finished.push(`${r.method()} ${r.url()}`);
+  };
+  page.on('requestfailed', onFailed);
+  page.on('requestfinished', onFinished);
+  try {
+    await page.fill('#bucket', VERSIONED);
+    await page.check('input[name=cred-mode][value=sts]');
+    await page.setInputFiles('#file', { name: 'ok.txt', mimeType: 'text/plain', buffer: Buffer.from('fine') });
+    await page.fill('#alias', 'links/ok.txt');
+    await page.uncheck('#forbid');
+    assert.equal(await submit(), 'success', await page.textContent('#status') ?? '');
+    // requestfailed/requestfinished arrive after the response: give the last one a moment.
+    await page.waitForTimeout(300);
+  } finally {
+    page.off('requestfailed', onFailed);
+    page.off('requestfinished', onFinished);
+  }
+  assert.deepEqual(failed, []);
+  assert.ok(finished.some((r) => r.startsWith('PUT') && r.includes('?symlink')), finished.join('\n'));
+  assert.ok(finished.some((r) => r.startsWith('GET') && r.includes('?symlink')), finished.join('\n'));
+});
+
+test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, and the token never reaches the other origin', async () => {
+  // A "proxy" on a third origin that passes CORS and answers every request with a 307 to the OSS
+  // server (same path): following it would replay the PUT there, token included.
+  const { createServer } = await import('node:http');
+  let redirected = 0;
+  const proxy = createServer((req, res) => {
+    const cors = {
+      'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-methods': 'GET, PUT, HEAD, DELETE',
+      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-expose-headers': 'location',
+    };
+    if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end();
+    redirected++;
+    res.writeHead(307, { ...cors, location: `${oss.url}${req.url}` }).end();
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`;
+  oss.clearRequests();
+  try {
+    const { expiration: _, ...sts } = oss.mintSts();
+    const outcome = await page.evaluate(async ({ endpoint, bucket, credentials }) => {
+      const { OssClient, OssError } = await import('oss-symlink');
+      const client = new OssClient({ region: 'cn-hangzhou', bucket, endpoint, credentials });
+      try {
+        await client.putSymlink('links/redirected.txt', 'docs/x.txt');
+        return { ok: true };
+      } catch (e) {
+        return e instanceof OssError ? { code: e.code, status: e.status, attempts: e.attempts } : { other: String(e) };
+      }
+    }, { endpoint: proxyUrl, bucket: PLAIN, credentials: sts });
+    assert.deepEqual(outcome, { code: 'UnexpectedRedirect', status: 0, attempts: 1 });
+    assert.equal(redirected, 1, 'one request, not retried');
+    assert.deepEqual(oss.requests.filter((r) => r.method !== 'OPTIONS' && r.url.includes('redirected')), [], 'nothing reached the other origin');
+  } finally {
+    proxy.closeAllConnections();
+    proxy.close();
+  }
+});

@@ -129,7 +129,10 @@ test('2,000 rows with bad rows and injected faults: every good row linked exactl
   for (const [link, w] of wanted) {
     const got = await h.client.getSymlink(link);
     assert.equal(got.target, w.target, link);
-    assert.deepEqual(got.meta, w.meta ?? {}, link);
+    // forbidOverwrite rows also carry the client's write id (the proof used after a lost answer).
+    const { 'oss-symlink-write-id': writeId, ...meta } = got.meta;
+    assert.deepEqual(meta, w.meta ?? {}, link);
+    assert.equal(writeId !== undefined, w.forbidOverwrite === true, `${link}: a write id exactly with forbidOverwrite`);
     const requests = sent.get(link) ?? [];
     assert.ok(requests.length >= 1, `no request for ${link}`);
     for (const { headers } of requests) {
