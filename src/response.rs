@@ -199,8 +199,9 @@ fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
                 // reading stops there (error answers never have one).
                 let end = closing(bytes, true)? + 1;
                 let head = bytes.get(..8)?;
-                head.eq_ignore_ascii_case(b"!DOCTYPE")
-                    .then_some((Markup::Skip, end))
+                // A DOCTYPE names something: `<!DOCTYPE>` alone is malformed.
+                let named = position(bytes.get(8..end - 1)?, |b| !is_xml_blank(b)).is_some();
+                (head.eq_ignore_ascii_case(b"!DOCTYPE") && named).then_some((Markup::Skip, end))
             }
             _ => None,
         },

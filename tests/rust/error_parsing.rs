@@ -216,6 +216,9 @@ fn document() -> impl Strategy<Value = String> {
         "<!DOCTYPE html>",
         "<!-- proxy -->\r\n",
         "<?xml?><!doctype x>",
+        "<!DOCTYPE>",
+        "<!DOCTYPE \r\n>",
+        "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01//EN\" 'a>b'>",
     ]);
     let root = prop::sample::select(vec![
         "Error", "Error", "Error", "s:Error", "Errors", "error",
