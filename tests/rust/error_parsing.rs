@@ -237,7 +237,8 @@ fn document() -> impl Strategy<Value = String> {
         })
 }
 
-/// A document damaged: cut short, markup characters sprayed in, or pieces doubled.
+/// A document damaged: cut short, or markup pieces sprayed in. None holds `[`: sprayed into a
+/// DOCTYPE it would open an internal subset, the one known difference (top of this file).
 fn hostile() -> impl Strategy<Value = String> {
     (
         document(),
@@ -261,7 +262,6 @@ fn hostile() -> impl Strategy<Value = String> {
                     "]]>",
                     "\r",
                     "<!DOCTYPE x>",
-                    "<![CDATA[",
                 ]),
             ),
             0..4,
