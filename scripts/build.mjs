@@ -30,9 +30,10 @@ log('cargo build --target wasm32-unknown-unknown --release');
 run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--release']);
 const rawWasm = join(root, 'target/wasm32-unknown-unknown/release/oss_symlink.wasm');
 
-// The same crate for Node.js, optimized for speed (profile "speed" in Cargo.toml).
+// The same crate for Node.js, optimized for speed (profile "speed" in Cargo.toml), keeping the
+// last signing keys between calls (feature key-cache; browsers' module leaves it out for size).
 log('cargo build --target wasm32-unknown-unknown --profile speed');
-run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'speed']);
+run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'speed', '--features', 'key-cache']);
 const rawSpeedWasm = join(root, 'target/wasm32-unknown-unknown/speed/oss_symlink.wasm');
 
 // 2-3. wasm-bindgen and wasm-opt, when a raw module changed.

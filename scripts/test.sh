@@ -16,6 +16,7 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings (native and wasm32)"
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet --lib --target wasm32-unknown-unknown --features key-cache -- -D warnings
 
 step "cargo test"
 cargo test --quiet 2>&1

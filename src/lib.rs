@@ -26,7 +26,7 @@ extern crate alloc;
 
 #[cfg(target_arch = "wasm32")]
 mod arena;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "key-cache"))]
 mod key_cache;
 
 pub mod canonical;

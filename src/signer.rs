@@ -221,15 +221,15 @@ pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8;
     out
 }
 
-/// The keyed HMAC state of the signing key. In WebAssembly the last few are kept: the key
-/// changes once a day per secret, region and product, so a signature then costs one SHA-256
-/// and one HMAC instead of five HMACs.
+/// The keyed HMAC state of the signing key. In the Node.js build of the module (feature
+/// `key-cache`) the last few are kept: the key changes once a day per secret, region and
+/// product, so a signature then costs one SHA-256 and one HMAC instead of five HMACs.
 fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "key-cache"))]
     {
         crate::key_cache::signing_mac(secret, day, region, product)
     }
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(all(target_arch = "wasm32", feature = "key-cache")))]
     {
         Hmac::new(&signing_key(secret, day, region, product))
     }
