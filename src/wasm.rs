@@ -47,7 +47,7 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
         CHECK_SETTINGS => check_settings(&mut input),
         _ => Err(Packed::malformed()),
     };
-    let answer = match done {
+    let mut answer = match done {
         Ok(()) => out.text,
         Err(e) => {
             let mut failed = Answer {
@@ -57,6 +57,9 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
             failed.text
         }
     };
+    // wasm-bindgen hands the answer over as a boxed str, which shrinks it to its length: do that
+    // now, while the arena still belongs to this call (it starts afresh after `call_done`).
+    answer.shrink_to_fit();
     crate::arena::call_done();
     answer
 }
