@@ -1,8 +1,8 @@
 //! Percent-encoding as OSS V4 expects it: UTF-8 bytes, `A-Z a-z 0-9 - _ . ~` kept, every other
 //! byte written `%XX` with upper-case hex (so a space is `%20`, never `+`).
 
-use alloc::borrow::Cow;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -61,10 +61,13 @@ pub fn path_encode_into(out: &mut String, s: &str) {
 /// assert_eq!(oss_symlink::encode::percent_decode("a%20%E4%B8%AD").as_deref(), Some("a 中"));
 /// ```
 pub fn percent_decode(s: &str) -> Option<String> {
-    percent_decode_str(s)
-        .decode_utf8()
-        .ok()
-        .map(Cow::into_owned)
+    // A loop rather than `collect` or `decode_utf8`: each of those brings its own copy of the
+    // iterator machinery (and slicing panics) into the module.
+    let mut out = Vec::with_capacity(s.len());
+    for b in percent_decode_str(s) {
+        out.push(b);
+    }
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

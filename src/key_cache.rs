@@ -57,7 +57,11 @@ pub fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac
     }
     let mac = keyed(&signing_key(secret, day, region, product));
     if let Some(slot) = cache.entries.get_mut(cache.next % ENTRIES) {
-        *slot = Some(Entry { id, len, mac: mac.clone() });
+        *slot = Some(Entry {
+            id,
+            len,
+            mac: mac.clone(),
+        });
     }
     cache.next = cache.next.wrapping_add(1);
     mac
