@@ -42,7 +42,7 @@ const pkgWasm = join(pkg, 'oss_symlink_bg.wasm');
 const pkgNodeWasm = join(pkg, 'oss_symlink_bg.node.wasm');
 const bindgen = (input, outDir) => {
   if (!existsSync(wasmBindgen)) throw new Error(`wasm-bindgen ${bindgenVersion} is missing: run scripts/ensure-tools.sh wasm-bindgen`);
-  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', '--experimental-reset-state-function', input]);
+  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', '--experimental-reset-state-function', '--omit-default-module-path', input]);
 };
 if (mtime(rawWasm) > mtime(pkgWasm) || !existsSync(join(pkg, 'oss_symlink.js'))) {
   log('wasm-bindgen --target web; wasm-opt -Oz');
