@@ -9,7 +9,7 @@ import { OssError, redact } from './errors.js';
 import * as input from './input.js';
 import type {
   FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
-  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, SignedHttpRequest,
+  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, SignedHttpRequest, TargetState,
 } from './types.js';
 
 /** A complete answer: the body is read inside the attempt, under its timeout. */
@@ -51,6 +51,8 @@ const setMaxListeners = (globalThis as { process?: { getBuiltinModule?: (id: 'no
 const BATCH_MAX_ATTEMPTS = setMaxListeners ? 64 : 10;
 
 const DEFAULT_EXPIRES = 900;
+/** OSS's EC for a read through a symlink whose target is missing (HEAD/GET answer 404 NoSuchKey). */
+const DANGLING_LINK_EC = '0026-00000012';
 /** Errors after which a retried attempt's answer says nothing about whether the write happened. */
 const unsureAfterLostAnswer = new WeakSet<OssError>();
 
@@ -116,6 +118,7 @@ export class OssClient {
   async putSymlink(key: string, target: string, options: PutSymlinkOptions = {}): Promise<PutSymlinkResult> {
     const op = putSymlinkOperation(key, target, options);
     const signal = input.signal(options.signal);
+    if (input.optBool(options.requireTarget, 'requireTarget')) await this.#requireTarget(op, signal);
     try {
       const answer = await this.#send(op, signal);
       return { status: answer.status, ...writeResult(answer.headers), attempts: answer.attempts };
@@ -157,9 +160,11 @@ export class OssClient {
     return { method: prepared.method, url: prepared.url, headers: Object.fromEntries(prepared.headers) };
   }
 
-  /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
+  /** Reads the symlink `key`: its target (decoded), ETag, metadata and version; with `checkTarget`, what is at the target. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
-    const answer = await this.#send(getSymlinkOperation(key, options.versionId), input.signal(options.signal));
+    const checkTarget = input.optBool(options.checkTarget, 'checkTarget');
+    const signal = input.signal(options.signal);
+    const answer = await this.#send(getSymlinkOperation(key, options.versionId), signal);
     const info = callCore<{ target: string; etag: string; lastModified: string; versionId?: string; meta: [string, string][]; requestId: string }>(
       (c) => c.parseGetSymlinkResponse([...answer.headers]),
     );
@@ -167,7 +172,49 @@ export class OssClient {
     const modified = info.lastModified ? new Date(info.lastModified) : undefined;
     if (modified && !Number.isNaN(modified.getTime())) result.lastModified = modified;
     if (info.versionId) result.versionId = info.versionId;
+    if (checkTarget) {
+      result.targetState = (await this.#targetState(info.target, signal)).state;
+      result.targetExists = result.targetState === 'exists';
+    }
     return result;
+  }
+
+  /**
+   * What is at `target`, from one HEAD of it. A HEAD through a symlink reports
+   * `x-oss-object-type: Symlink`; when the target is a link whose own target is missing, or a
+   * link to a link, the HEAD fails the way reads through such links fail (EC 0026-00000012, or
+   * `InvalidTargetType`): either way the target is itself a symlink.
+   */
+  async #targetState(target: string, signal: AbortSignal | undefined): Promise<{ state: TargetState; requestId: string }> {
+    try {
+      const answer = await this.#send(objectOperation('headObject', target, {}), signal);
+      const symlink = answer.headers.get('x-oss-object-type')?.toLowerCase() === 'symlink';
+      return { state: symlink ? 'symlink' : 'exists', requestId: answer.headers.get('x-oss-request-id') ?? '' };
+    } catch (e) {
+      if (!(e instanceof OssError)) throw e;
+      if (e.ec === DANGLING_LINK_EC || e.code === 'InvalidTargetType') return { state: 'symlink', requestId: e.requestId };
+      if (e.status === 404 && (e.code === 'NoSuchKey' || e.code === 'NotFound')) return { state: 'missing', requestId: e.requestId };
+      throw e;
+    }
+  }
+
+  /** The requireTarget check: refuses, before any write, a link that would not work when read. */
+  async #requireTarget(op: Operation & { target: string }, signal: AbortSignal | undefined): Promise<void> {
+    // Bad input must fail before any request, the HEAD included: the core checks the whole
+    // PutSymlink (key, target, headers) when it prepares it, so prepare it once unsent.
+    if (!isReady()) await ready();
+    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(), this.#now());
+    const { key, target } = op;
+    // A link to itself replaces its own target: once written, it is a link to a link.
+    const { state, requestId } = key === target ? { state: 'symlink', requestId: '' } : await this.#targetState(target, signal);
+    if (state === 'exists') return;
+    const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink, and OSS follows one level only';
+    throw new OssError({
+      code: state === 'missing' ? 'SymlinkTargetNotFound' : 'SymlinkTargetIsSymlink',
+      field: 'target',
+      requestId,
+      message: `requireTarget: the target "${target}" ${why}; no link was written`,
+    });
   }
 
   /**

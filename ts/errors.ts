@@ -5,7 +5,9 @@
  * - transport failures: `status` 0 and `code` `NetworkError`, `RequestTimeout` or
  *   `CredentialsProviderError`;
  * - answers from OSS: the HTTP `status` and OSS's `code`, `message`, `requestId`, `hostId`, `ec`,
- *   `recommendDoc` (and `serverTime` for `RequestTimeTooSkewed`).
+ *   `recommendDoc` (and `serverTime` for `RequestTimeTooSkewed`);
+ * - `requireTarget` refusals, before any write: `status` 0, `field` `target` and `code`
+ *   `SymlinkTargetNotFound` or `SymlinkTargetIsSymlink` (with the HEAD's `requestId`).
  *
  * Messages never contain an access key secret or a security token.
  */
@@ -66,6 +68,8 @@ export class OssError extends Error {
 const NOT_INPUT_ERRORS = new Set([
   'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
   'WasmLoadError', 'WasmNotReady', 'InternalError',
+  // requireTarget's refusals: found by a HEAD of the target, not in the input.
+  'SymlinkTargetNotFound', 'SymlinkTargetIsSymlink',
 ]);
 
 export interface OssErrorInit {
