@@ -48,6 +48,8 @@ interface Failure {
 
 interface Defaults {
   forbidOverwrite: boolean;
+  /** --require-target: every row's target is checked (one HEAD) before its link is written. */
+  requireTarget: boolean;
   acl?: string;
   storageClass?: string;
 }
@@ -58,6 +60,7 @@ class JournalWriteError extends Error {}
 function putOptions(item: LinkRow, defaults: Defaults): PutSymlinkOptions {
   const o: PutSymlinkOptions = {};
   if (item.forbidOverwrite ?? defaults.forbidOverwrite) o.forbidOverwrite = true;
+  if (defaults.requireTarget) o.requireTarget = true;
   const acl = item.acl ?? defaults.acl;
   if (acl !== undefined) o.acl = acl as ObjectAcl;
   const storageClass = item.storageClass ?? defaults.storageClass;
@@ -132,7 +135,7 @@ function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | undefi
   const progress = str(values, 'progress') ?? 'auto';
   if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw new UsageError(`--progress must be auto, bar, lines or none (got '${progress}')`, 'bulk');
   if (values['no-journal'] && values.journal !== undefined) throw new UsageError('--journal and --no-journal contradict each other: pick one', 'bulk');
-  const defaults: Defaults = { forbidOverwrite: values['forbid-overwrite'] === true };
+  const defaults: Defaults = { forbidOverwrite: values['forbid-overwrite'] === true, requireTarget: values['require-target'] === true };
   const acl = str(values, 'acl');
   if (acl !== undefined) defaults.acl = acl;
   const storageClass = str(values, 'storage-class');

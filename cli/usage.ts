@@ -35,6 +35,9 @@ same bucket), replacing LINK if it exists. OSS does not check that TARGET exists
 
 Options:
   --forbid-overwrite  fail with FileAlreadyExists if LINK already exists
+  --require-target    check TARGET first (one HEAD) and write nothing if it is
+                      missing (SymlinkTargetNotFound) or is itself a symlink
+                      (SymlinkTargetIsSymlink); a check, not a lock
   --acl A             default | private | public-read | public-read-write
   --storage-class S   Standard | IA | Archive
   --meta NAME=VALUE   user metadata (x-oss-meta-NAME), repeatable;
@@ -56,6 +59,9 @@ Prints the target of the symlink LINK.
 
 Options:
   --version-id V      read this version of LINK (versioned buckets)
+  --check-target      also check the target (one HEAD): exit 1, with a note on
+                      stderr, when it is missing or is itself a symlink (reads
+                      through LINK fail); --json adds targetState and targetExists
   --json              print target, ETag, Last-Modified, version and metadata as JSON
   -h, --help          show this text
 
@@ -93,6 +99,9 @@ Options:
   --forbid-overwrite  default for rows that do not set forbidOverwrite
   --acl A             default for rows that do not set acl
   --storage-class S   default for rows that do not set storageClass
+  --require-target    check each row's target first (one more request a row);
+                      rows whose target is missing or is a symlink fail with
+                      SymlinkTargetNotFound / SymlinkTargetIsSymlink, unwritten
   --dry-run           check the manifest and count what would be done; send nothing
   --progress P        auto | bar | lines | none (default auto: a bar on a
                       terminal, plain lines otherwise)
