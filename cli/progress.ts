@@ -18,6 +18,16 @@ export interface Counts {
 
 export const processed = (c: Counts) => c.done + c.skipped + c.superseded + c.failed + c.bad;
 
+/** What the counts are called in the progress line: `bulk` links rows, `verify` checks them. */
+export interface ProgressWords {
+  done: string;
+  failed: string;
+  /** Omitted from the line when undefined. */
+  skipped?: string;
+}
+
+const BULK_WORDS: ProgressWords = { done: 'linked', failed: 'failed', skipped: 'already done' };
+
 const RATE_WINDOW_MS = 10_000;
 const BAR_REDRAW_MS = 100;
 
@@ -35,16 +45,18 @@ export class Progress {
   readonly #intervalMs: number;
   readonly #output: Output;
   readonly #counts: Counts;
+  readonly #words: ProgressWords;
   /** (time, rows sent and answered) samples over the last RATE_WINDOW_MS. */
   #samples: [number, number][] = [];
   #timers: NodeJS.Timeout[] = [];
   #drawn = false;
 
-  constructor(mode: ProgressMode, intervalMs: number, output: Output, counts: Counts) {
+  constructor(mode: ProgressMode, intervalMs: number, output: Output, counts: Counts, words: ProgressWords = BULK_WORDS) {
     this.#mode = mode;
     this.#intervalMs = intervalMs;
     this.#output = output;
     this.#counts = counts;
+    this.#words = words;
   }
 
   start(): void {
@@ -109,7 +121,9 @@ export class Progress {
     const c = this.#counts;
     const p = processed(c);
     const pct = c.total > 0 ? Math.floor((p * 100) / c.total) : 100;
-    return `progress: ${p}/${c.total} rows (${pct}%): ${c.done} linked, ${c.skipped} already done, ${c.failed} failed, ${c.bad} bad; `
+    const w = this.#words;
+    const skipped = w.skipped !== undefined ? ` ${c.skipped} ${w.skipped},` : '';
+    return `progress: ${p}/${c.total} rows (${pct}%): ${c.done} ${w.done},${skipped} ${c.failed} ${w.failed}, ${c.bad} bad; `
       + `${Math.round(this.rate())} rows/s, ETA ${this.#eta()}`;
   }
 
@@ -117,7 +131,7 @@ export class Progress {
     const c = this.#counts;
     const p = processed(c);
     const ratio = c.total > 0 ? Math.min(1, p / c.total) : 1;
-    const problems = c.failed + c.bad > 0 ? `  ${c.failed} failed, ${c.bad} bad` : '';
+    const problems = c.failed + c.bad > 0 ? `  ${c.failed} ${this.#words.failed}, ${c.bad} bad` : '';
     const text = ` ${String(Math.floor(ratio * 100)).padStart(3)}% ${p}/${c.total}  ${Math.round(this.rate())}/s  ETA ${this.#eta()}${problems}`;
     const columns = process.stderr.columns || 80;
     const width = Math.max(10, Math.min(40, columns - text.length - 3));

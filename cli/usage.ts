@@ -21,6 +21,8 @@ Commands:
   readlink LINK       print the target of the symlink LINK
   bulk MANIFEST       create many links from a CSV or JSON Lines manifest,
                       concurrently, with progress, retries and resume
+  verify MANIFEST     check that every link of a manifest exists, points to its
+                      target, and that the target exists and is not a symlink
   serve               run a local OSS-compatible server for development
 
 Run \`oss-symlink <command> --help\` for the options of a command.
@@ -123,3 +125,50 @@ counts as done.
 Exit codes: 0 every row done, 1 some rows failed or were bad, 2 usage or
 configuration error (also when OSS rejects the keys or bucket: the run stops),
 130 interrupted (rerun to resume).`;
+
+
+export const VERIFY_USAGE = `Usage: oss-symlink verify [options] MANIFEST
+
+Checks every row of MANIFEST (the manifest given to bulk: a file, or '-' for
+standard input) against the bucket, with one GetSymlink and one HEAD per row:
+the link exists, is a symlink, points to the row's target, and the target
+exists and is not itself a symlink (OSS follows one level of links only).
+Nothing is written to the bucket.
+
+Outcomes, counted in the summary:
+  ok               the link works
+  NoSuchLink       no object at the link's key              -> repair manifest
+  WrongTarget      a link to another target                 -> repair manifest
+  NotSymlink       the key holds an object, not a link      -> dangling report
+  DanglingLink     the right link; its target is missing    -> dangling report
+  TargetIsSymlink  the right link; its target is a link     -> dangling report
+  Error            could not be checked (e.g. AccessDenied) -> dangling report
+  BadRow           the row cannot be read                   -> dangling report
+
+Both files have the columns of a bulk manifest (plus row, error and message,
+which bulk ignores). The repair manifest recreates missing and wrong links:
+  oss-symlink bulk MANIFEST.repair.csv
+The dangling report lists what bulk cannot fix: create the missing targets (or
+point the links elsewhere), then verify again. A link listed on several rows is
+checked against each; only the last of them can be right.
+
+Options:
+  --concurrency N     rows checked at a time (default 16)
+  --repair FILE       the repair manifest (default MANIFEST.repair.csv)
+  --dangling FILE     the dangling report (default MANIFEST.dangling.csv)
+                      (for standard input: stdin.repair.csv, stdin.dangling.csv;
+                      with --shard, .shard-K-of-N is added before .repair.csv)
+  --shard K/N         check only the rows whose link falls in shard K of N, to
+                      split a large manifest across processes or machines
+  --format F          csv | jsonl (default: from the name or the first line)
+  --progress P        auto | bar | lines | none
+  --progress-interval SEC
+                      seconds between plain progress lines (default 5)
+  --json              print the summary (counts, files, first 100 problems) as JSON
+  -h, --help          show this text
+
+${CONNECTION}
+verify defaults to --max-attempts 5.
+
+Exit codes: 0 every row is right, 1 some rows are not (or could not be
+checked), 2 usage or configuration error, 130 interrupted.`;

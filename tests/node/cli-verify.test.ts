@@ -1,0 +1,147 @@
+// `oss-symlink verify`: a manifest with good links, missing links, wrong targets, dangling links,
+// links to links, an object where a link should be and a bad row gives exactly the expected
+// counts, repair manifest and dangling report; bulk repairs what the repair manifest lists.
+import assert from 'node:assert/strict';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { csvRecords } from '../../cli/manifest.js';
+import { csvCell, runCli, startHarness, type Harness } from './helpers/cli-harness.js';
+
+let h: Harness;
+before(async () => { h = await startHarness(); });
+after(() => h.close());
+
+interface Summary {
+  ok: boolean;
+  rows: number;
+  counts: Record<string, number>;
+  repairFile: string | null;
+  danglingFile: string | null;
+  problems: { row: number; link: string | null; outcome: string; expected: string | null; actual: string | null }[];
+  exitCode: number;
+  otherShards?: number;
+}
+
+/** A CSV file as objects keyed by its header. */
+async function readCsv(path: string): Promise<Record<string, string>[]> {
+  const records: string[][] = [];
+  for await (const r of csvRecords([await readFile(path, 'utf8')])) if ('fields' in r) records.push(r.fields);
+  const [header, ...rows] = records;
+  return rows.map((fields) => Object.fromEntries(header!.map((name, i) => [name, fields[i] ?? ''])));
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/** The bucket state every case below checks against, under `prefix`. */
+async function seed(prefix: string): Promise<string> {
+  const c = h.client;
+  const p = (k: string) => `${prefix}/${k}`;
+  await c.putObject(p('obj/a 原图.jpg'), 'a');
+  await c.putObject(p('obj/b'), 'b');
+  await c.putSymlink(p('good/1'), p('obj/a 原图.jpg'));
+  await c.putSymlink(p('good/2, "quoted"'), p('obj/b'));
+  await c.putSymlink(p('wrong/1'), p('obj/b')); // the manifest wants obj/a
+  await c.putSymlink(p('dangling/1'), p('obj/gone'));
+  await c.putSymlink(p('hop/1'), p('good/1')); // a link to a link
+  await c.putObject(p('plain'), 'not a link');
+  const rows: [string, string][] = [
+    [p('good/1'), p('obj/a 原图.jpg')],
+    [p('good/2, "quoted"'), p('obj/b')],
+    [p('missing/1'), p('obj/a 原图.jpg')],
+    [p('missing/2 😀'), p('obj/b')],
+    [p('wrong/1'), p('obj/a 原图.jpg')],
+    [p('dangling/1'), p('obj/gone')],
+    [p('hop/1'), p('good/1')],
+    [p('plain'), p('obj/b')],
+  ];
+  const lines = ['link,target,forbidOverwrite', ...rows.map(([l, t]) => `${csvCell(l)},${csvCell(t)},true`), ',no-link-here,'];
+  const manifest = join(h.dir, `${prefix}.csv`);
+  await writeFile(manifest, `${lines.join('\n')}\n`);
+  return manifest;
+}
+
+test('verify: exact counts by outcome, a repair manifest bulk can take, a dangling report; exit 1', async () => {
+  const manifest = await seed('v1');
+  const from = h.server.requests.length;
+  const r = await runCli(['verify', '--json', '--progress', 'none', manifest], { env: h.env });
+  assert.equal(r.code, 1, r.stderr);
+  const s = JSON.parse(r.stdout) as Summary;
+  assert.deepEqual(s.counts, { ok: 2, NoSuchLink: 2, WrongTarget: 1, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1 });
+  assert.equal(s.rows, 9);
+  assert.equal(s.ok, false);
+  assert.deepEqual(s.problems.find((p) => p.outcome === 'WrongTarget'), {
+    row: 6, link: 'v1/wrong/1', outcome: 'WrongTarget', code: 'WrongTarget', expected: 'v1/obj/a 原图.jpg', actual: 'v1/obj/b', message: 'the link points to "v1/obj/b"',
+  });
+  // Read-only: nothing but GetSymlink and HEAD was sent.
+  assert.deepEqual([...new Set(h.server.requests.slice(from).map((q) => q.method))].sort(), ['GET', 'HEAD']);
+
+  const repair = await readCsv(`${manifest}.repair.csv`);
+  assert.equal(s.repairFile, `${manifest}.repair.csv`);
+  assert.deepEqual(repair.map((x) => [x.row, x.error, x.link, x.target, x.forbidOverwrite]).sort(), [
+    ['4', 'NoSuchLink', 'v1/missing/1', 'v1/obj/a 原图.jpg', 'true'],
+    ['5', 'NoSuchLink', 'v1/missing/2 😀', 'v1/obj/b', 'true'],
+    // A wrong link has to be replaced: its repair row may not forbid overwriting.
+    ['6', 'WrongTarget', 'v1/wrong/1', 'v1/obj/a 原图.jpg', 'false'],
+  ]);
+  const report = await readCsv(`${manifest}.dangling.csv`);
+  assert.deepEqual(report.map((x) => [x.row, x.error, x.link]).sort(), [
+    ['10', 'MissingLink', ''], // the bad row, with the manifest reader's code
+    ['7', 'DanglingLink', 'v1/dangling/1'],
+    ['8', 'TargetIsSymlink', 'v1/hop/1'],
+    ['9', 'NotSymlink', 'v1/plain'],
+  ]);
+
+  // bulk takes the repair manifest as it is; verify then finds only what bulk cannot fix.
+  const fix = await runCli(['bulk', '--no-journal', '--progress', 'none', `${manifest}.repair.csv`], { env: h.env });
+  assert.equal(fix.code, 0, fix.stderr);
+  const again = JSON.parse((await runCli(['verify', '--json', '--progress', 'none', manifest], { env: h.env })).stdout) as Summary;
+  assert.deepEqual(again.counts, { ok: 5, NoSuchLink: 0, WrongTarget: 0, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1 });
+  assert.equal(again.repairFile, null);
+  assert.equal(await exists(`${manifest}.repair.csv`), false, 'the old repair manifest is removed when nothing needs repair');
+});
+
+test('verify: exit 0 only when every row is right; the summary line says so', async () => {
+  await h.client.putObject('v2/obj', 'x');
+  await h.client.putSymlink('v2/a', 'v2/obj');
+  await h.client.putSymlink('v2/b', 'v2/obj');
+  const manifest = join(h.dir, 'v2.jsonl');
+  await writeFile(manifest, '{"link":"v2/a","target":"v2/obj"}\r\n{"link":"v2/b","target":"v2/obj"}\r\n');
+  const r = await runCli(['verify', '--progress', 'none', manifest], { env: h.env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^verify: 2 rows in [\d.]+s: 2 ok\n$/);
+  assert.equal(await exists(`${manifest}.repair.csv`), false);
+  assert.equal(await exists(`${manifest}.dangling.csv`), false);
+  // One dangling link is enough for exit 1, from standard input too.
+  await h.client.deleteObject('v2/obj');
+  const stdin = await runCli(['verify', '--progress', 'none', '--dangling', join(h.dir, 'v2-dangling.csv'), '-'], { env: h.env, input: 'link,target\nv2/a,v2/obj\n', cwd: h.dir });
+  assert.equal(stdin.code, 1, stdin.stderr);
+  assert.match(stdin.stdout, /1 row in .*: 0 ok, 1 dangling/);
+  assert.equal((await readCsv(join(h.dir, 'v2-dangling.csv')))[0]!.error, 'DanglingLink');
+});
+
+test('verify --shard K/N: the shards together check every row exactly once', async () => {
+  const manifest = await seed('v3');
+  const totals: Record<string, number> = {};
+  let rows = 0;
+  for (let k = 1; k <= 3; k++) {
+    const r = await runCli(['verify', '--json', '--progress', 'none', '--shard', `${k}/3`, manifest], { env: h.env });
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.rows + s.otherShards!, 9, `shard ${k}`);
+    rows += s.rows;
+    for (const [o, n] of Object.entries(s.counts)) totals[o] = (totals[o] ?? 0) + n;
+  }
+  assert.equal(rows, 9);
+  assert.deepEqual(totals, { ok: 2, NoSuchLink: 2, WrongTarget: 1, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1 });
+  const bad = await runCli(['verify', '--shard', '4/3', manifest], { env: h.env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--shard takes K\/N/);
+});
+
+test('verify: wrong keys stop the run with exit 2 instead of counting every row as an error', async () => {
+  const manifest = await seed('v4');
+  const r = await runCli(['verify', '--progress', 'none', manifest], { env: { ...h.env, OSS_ACCESS_KEY_SECRET: 'wrong-secret-value' } });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /SignatureDoesNotMatch/);
+  assert.doesNotMatch(r.stdout + r.stderr, /wrong-secret-value/);
+});
