@@ -213,7 +213,7 @@ export class OssClient {
       code: state === 'missing' ? 'SymlinkTargetNotFound' : 'SymlinkTargetIsSymlink',
       field: 'target',
       requestId,
-      message: `requireTarget: the target "${target}" ${why}; no link was written`,
+      message: `requireTarget: the target ${JSON.stringify(target)} ${why}; no link was written`,
     });
   }
 
