@@ -145,3 +145,14 @@ test('verify: wrong keys stop the run with exit 2 instead of counting every row 
   assert.match(r.stderr, /SignatureDoesNotMatch/);
   assert.doesNotMatch(r.stdout + r.stderr, /wrong-secret-value/);
 });
+
+test('verify --help and help verify describe the outcomes and files', async () => {
+  for (const args of [['verify', '--help'], ['help', 'verify']]) {
+    const r = await runCli(args, { env: h.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: oss-symlink verify \[options\] MANIFEST[\s\S]*DanglingLink[\s\S]*--repair FILE[\s\S]*--dangling FILE[\s\S]*--shard K\/N/);
+  }
+  const usage = await runCli(['verify'], { env: h.env });
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /missing MANIFEST/);
+});

@@ -113,7 +113,7 @@ describe('ln and readlink', () => {
 describe('usage errors exit 2 with a helpful message', { concurrency: 4 }, () => {
   const cases: [string, string[], RegExp][] = [
     ['no command', [], /Usage: oss-symlink <command>/],
-    ['unknown command', ['cp', 'a', 'b'], /unknown command 'cp': commands are ln, readlink, bulk, serve/],
+    ['unknown command', ['cp', 'a', 'b'], /unknown command 'cp': commands are ln, readlink, bulk, verify, serve/],
     ['unknown option', ['ln', '--colour', 'a', 'b'], /unknown option '--colour'/],
     ['ln with one argument', ['ln', 'only-target'], /expected TARGET and LINK/],
     ['readlink with two arguments', ['readlink', 'a', 'b'], /expected one LINK/],
