@@ -69,7 +69,7 @@ function putOptions(item: LinkRow, defaults: Defaults): PutSymlinkOptions {
 
 /** Identifies the exact request of a row, for the journal: same bucket, link, target and options. */
 function rowId(scope: string, item: LinkRow, o: PutSymlinkOptions): string {
-  const what = [scope, item.link, item.target, o.forbidOverwrite ?? false, o.acl ?? '', o.storageClass ?? '', Object.entries(o.meta ?? {}), Object.entries(o.tagging ?? {})];
+  const what = [scope, item.key, item.target, o.forbidOverwrite ?? false, o.acl ?? '', o.storageClass ?? '', Object.entries(o.meta ?? {}), Object.entries(o.tagging ?? {})];
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 32);
 }
 
@@ -154,10 +154,10 @@ function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | undefi
 }
 
 /** The manifest as text chunks, as many times as asked; problems with files are usage errors, found up front. */
-async function openSources(s: Settings): Promise<() => AsyncIterable<string>> {
+async function openSources(s: Settings): Promise<() => AsyncIterable<Uint8Array>> {
   if (s.fromStdin) {
     const text = await readStdin();
-    return () => (async function* () { yield text; })();
+    return () => (async function* () { yield Buffer.from(text); })();
   }
   const info = await stat(s.manifest).catch((e: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read the manifest ${s.manifest}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, 'bulk');
@@ -169,7 +169,7 @@ async function openSources(s: Settings): Promise<() => AsyncIterable<string>> {
       throw new UsageError(`cannot write ${path} (${flag}): its directory does not exist or is not writable`, 'bulk');
     });
   }
-  return () => createReadStream(s.manifest, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  return () => createReadStream(s.manifest, { highWaterMark: 1 << 16 });
 }
 
 interface Scan {
@@ -185,18 +185,18 @@ async function scan(rows: AsyncIterable<ManifestItem>, client: OssClient, defaul
   for await (const item of rows) {
     result.total++;
     if (isBad(item)) {
-      result.bad.set(item.row, item);
+      result.bad.set(item.line, { row: item.line, code: item.code, message: item.error, ...(item.key !== undefined ? { link: item.key } : {}), ...(item.cells ? { cells: item.cells } : {}) });
       continue;
     }
     try {
       // Presigning runs every check a request gets (key, target, options), without sending anything.
-      await client.presignPutSymlink(item.link, item.target, putOptions(item, defaults));
+      await client.presignPutSymlink(item.key, item.target, putOptions(item, defaults));
     } catch (e) {
       if (!(e instanceof OssError && e.status === 0)) throw e;
-      result.bad.set(item.row, { row: item.row, code: e.code, message: e.message, link: item.link, cells: linkRowCells(item) });
+      result.bad.set(item.line, { row: item.line, code: e.code, message: e.message, link: item.key, cells: linkRowCells(item) });
       continue;
     }
-    result.lastRowOf.set(item.link, item.row);
+    result.lastRowOf.set(item.key, item.line);
   }
   return result;
 }
@@ -274,26 +274,26 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
     const signal = controller.signal;
     const journaled = (p: Promise<void>) => p.catch((e: Error) => { throw new JournalWriteError(e.message); });
     try {
-      if (o.forbidOverwrite) await journaled(journal.recordStart(id, item.row));
+      if (o.forbidOverwrite) await journaled(journal.recordStart(id, item.line));
       try {
-        await client.putSymlink(item.link, item.target, { ...o, signal });
+        await client.putSymlink(item.key, item.target, { ...o, signal });
       } catch (e) {
         // An interrupted earlier run may have created this link and lost the answer: if it points
         // where the row asks, that run's request succeeded.
         if (!(o.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && journal.started.has(id))) throw e;
-        const link = await client.getSymlink(item.link, { signal }).catch(() => undefined);
+        const link = await client.getSymlink(item.key, { signal }).catch(() => undefined);
         if (link?.target !== item.target) throw e;
         alreadyExisted++;
       }
-      await journaled(journal.recordDone(id, item.row, item.link));
+      await journaled(journal.recordDone(id, item.line, item.key));
       counts.done++;
     } catch (e) {
       if (e instanceof JournalWriteError) return stop({ journalError: e });
       if (signal.aborted) return; // not done: redone on the next run
       if (isConfigError(e)) return stop({ error: e });
       const failure: Failure = {
-        row: item.row, code: e instanceof OssError ? e.code : 'Error', message: e instanceof Error ? e.message : String(e),
-        link: item.link, cells: linkRowCells(item),
+        row: item.line, code: e instanceof OssError ? e.code : 'Error', message: e instanceof Error ? e.message : String(e),
+        link: item.key, cells: linkRowCells(item),
       };
       counts.failed++;
       failures.push(failure);
@@ -307,8 +307,8 @@ export async function bulkCommand(argv: string[], output: Output, env: NodeJS.Pr
   try {
     for await (const item of rows()) {
       if (stopped) break;
-      if (isBad(item) || bad.has(item.row)) continue;
-      if (lastRowOf.get(item.link) !== item.row) {
+      if (isBad(item) || bad.has(item.line)) continue;
+      if (lastRowOf.get(item.key) !== item.line) {
         counts.superseded++;
         continue;
       }

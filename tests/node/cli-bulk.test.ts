@@ -21,7 +21,7 @@ interface Summary {
 }
 
 /** What a row asks for its link. */
-type Wanted = Omit<LinkRow, 'row' | 'link'>;
+type Wanted = Omit<LinkRow, 'line' | 'offset' | 'key' | 'raw'>;
 
 /** A CSV manifest from rows of cells (or raw lines); returns the text and the line each row starts on. */
 function csv(rows: (string[] | { raw: string })[]): { text: string; lines: number[] } {
