@@ -129,8 +129,8 @@ configuration error (also when OSS rejects the keys or bucket: the run stops),
 
 export const VERIFY_USAGE = `Usage: oss-symlink verify [options] MANIFEST
 
-Checks every row of MANIFEST (the manifest given to bulk: a file, or '-' for
-standard input) against the bucket, with one GetSymlink and one HEAD per row:
+Checks every row of MANIFEST (the manifest given to bulk: CSV or JSON Lines,
+plain or .gz, a file or '-' for standard input) against the bucket, with one GetSymlink and one HEAD per row:
 the link exists, is a symlink, points to the row's target, and the target
 exists and is not itself a symlink (OSS follows one level of links only).
 Nothing is written to the bucket.
@@ -145,8 +145,9 @@ Outcomes, counted in the summary:
   Error            could not be checked (e.g. AccessDenied) -> dangling report
   BadRow           the row cannot be read                   -> dangling report
 
-Both files have the columns of a bulk manifest (plus row, error and message,
-which bulk ignores). The repair manifest recreates missing and wrong links:
+Both files are manifests in MANIFEST's format (CSV or JSON Lines), with the
+fields row, error and message added, which bulk ignores. The repair manifest
+recreates missing and wrong links:
   oss-symlink bulk MANIFEST.repair.csv
 The dangling report lists what bulk cannot fix: create the missing targets (or
 point the links elsewhere), then verify again. A link listed on several rows is
@@ -154,12 +155,14 @@ checked against each; only the last of them can be right.
 
 Options:
   --concurrency N     rows checked at a time (default 16)
-  --repair FILE       the repair manifest (default MANIFEST.repair.csv)
-  --dangling FILE     the dangling report (default MANIFEST.dangling.csv)
-                      (for standard input: stdin.repair.csv, stdin.dangling.csv;
-                      with --shard, .shard-K-of-N is added before .repair.csv)
-  --shard K/N         check only the rows whose link falls in shard K of N, to
-                      split a large manifest across processes or machines
+  --repair FILE       the repair manifest (default MANIFEST.repair.csv, or
+                      .repair.jsonl for a JSON Lines manifest)
+  --dangling FILE     the dangling report (default MANIFEST.dangling.csv|jsonl)
+                      (for standard input: stdin.repair.csv, ...; with --shard,
+                      .shard-K-of-N is added before .repair)
+  --shard K/N         check only the rows whose link falls in shard K of N
+                      (0-based, the same shards as bulk --shard), to split a
+                      large manifest across processes or machines
   --format F          csv | jsonl (default: from the name or the first line)
   --progress P        auto | bar | lines | none
   --progress-interval SEC
