@@ -92,11 +92,12 @@ export async function checkRow(client: OssClient, row: LinkRow, signal: AbortSig
 
 /**
  * A row for the repair manifest or the dangling report: the manifest's row as it was, except that
- * a wrong link has to be replaced, so its repair row may not forbid overwriting.
+ * a wrong link has to be replaced, so its repair row says not to forbid overwriting.
  */
 function reportRow(row: LinkRow, r: RowResult): BadRow {
   const out: BadRow = { line: row.line, offset: row.offset, key: row.key, code: r.code, error: r.message, cells: linkRowCells(row), raw: row.raw };
-  if (r.outcome === 'WrongTarget' && row.forbidOverwrite) {
+  // Written out even when the row left it to the default: `bulk --forbid-overwrite` would skip it.
+  if (r.outcome === 'WrongTarget') {
     out.cells!.forbidOverwrite = 'false';
     const { key: link, target, acl, storageClass, meta, tags } = row;
     out.raw = JSON.stringify({ link, target, forbidOverwrite: false, acl, storageClass, meta, tags });

@@ -155,3 +155,28 @@ test('verify --help and help verify describe the outcomes and files', async () =
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /missing MANIFEST/);
 });
+
+test('verify a JSON Lines manifest: the repair manifest is JSON Lines that bulk takes, even under --forbid-overwrite', async () => {
+  await h.client.putObject('v5/obj', 'x');
+  await h.client.putObject('v5/other', 'y');
+  await h.client.putSymlink('v5/wrong', 'v5/other');
+  const manifest = join(h.dir, 'v5.jsonl');
+  await writeFile(manifest, [
+    '{"link":"v5/wrong","target":"v5/obj","forbidOverwrite":true,"meta":{"k":"v"}}',
+    '{"link":"v5/missing","target":"v5/obj"}',
+  ].join('\n'));
+  const r = await runCli(['verify', '--json', '--progress', 'none', manifest], { env: h.env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as Summary).repairFile, `${manifest}.repair.jsonl`);
+  const repair = (await readFile(`${manifest}.repair.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    .sort((a, b) => Number(a.row) - Number(b.row));
+  assert.deepEqual(repair.map((x) => [x.row, x.error, x.link, x.target, x.forbidOverwrite]), [
+    [1, 'WrongTarget', 'v5/wrong', 'v5/obj', false],
+    [2, 'NoSuchLink', 'v5/missing', 'v5/obj', undefined], // as written: a missing link can be created under forbidOverwrite
+  ]);
+  assert.deepEqual(repair[0]!.meta, { k: 'v' });
+  const fix = await runCli(['bulk', '--no-journal', '--forbid-overwrite', '--progress', 'none', `${manifest}.repair.jsonl`], { env: h.env });
+  assert.equal(fix.code, 0, fix.stdout + fix.stderr);
+  const again = await runCli(['verify', '--progress', 'none', manifest], { env: h.env });
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+});
