@@ -146,7 +146,7 @@ export class OssClient {
    * await fetch(req.url, { method: req.method, headers: req.headers });
    * ```
    */
-  signPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'signal'> = {}): SignedHttpRequest {
+  signPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'signal' | 'requireTarget'> = {}): SignedHttpRequest {
     const op = putSymlinkOperation(key, target, options);
     const credentials = this.#credentials.peek();
     if (!credentials) {
@@ -219,9 +219,10 @@ export class OssClient {
 
   /**
    * A presigned PutSymlink: a URL (V4 query form) plus the headers that must be sent with it,
-   * so that another party (a browser) can create exactly this link until `expiresAt`.
+   * so that another party (a browser) can create exactly this link until `expiresAt`. Nothing is
+   * sent, so there is no `requireTarget` here: check the target with `headObject` if needed.
    */
-  async presignPutSymlink(key: string, target: string, options: PutSymlinkOptions & PresignOptions = {}): Promise<PresignedRequest> {
+  async presignPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'requireTarget'> & PresignOptions = {}): Promise<PresignedRequest> {
     return this.#presign(putSymlinkOperation(key, target, options), options.expires, 'PUT');
   }
 
