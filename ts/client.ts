@@ -160,11 +160,10 @@ export class OssClient {
     return { method: prepared.method, url: prepared.url, headers: Object.fromEntries(prepared.headers) };
   }
 
-  /** Reads the symlink `key`: its target (decoded), ETag, metadata and version; with `checkTarget`, what is at the target. */
+  /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
     const checkTarget = input.optBool(options.checkTarget, 'checkTarget');
-    const signal = input.signal(options.signal);
-    const answer = await this.#send(getSymlinkOperation(key, options.versionId), signal);
+    const answer = await this.#send(getSymlinkOperation(key, options.versionId), input.signal(options.signal));
     const info = callCore<{ target: string; etag: string; lastModified: string; versionId?: string; meta: [string, string][]; requestId: string }>(
       (c) => c.parseGetSymlinkResponse([...answer.headers]),
     );
@@ -172,11 +171,13 @@ export class OssClient {
     const modified = info.lastModified ? new Date(info.lastModified) : undefined;
     if (modified && !Number.isNaN(modified.getTime())) result.lastModified = modified;
     if (info.versionId) result.versionId = info.versionId;
-    if (checkTarget) {
-      result.targetState = (await this.#targetState(info.target, signal)).state;
-      result.targetExists = result.targetState === 'exists';
-    }
-    return result;
+    return checkTarget ? this.#withTargetState(result, input.signal(options.signal)) : result;
+  }
+
+  /** getSymlink's `checkTarget`: what is at the link's target, from one HEAD of it. */
+  async #withTargetState(link: GetSymlinkResult, signal: AbortSignal | undefined): Promise<GetSymlinkResult> {
+    const { state } = await this.#targetState(link.target, signal);
+    return { ...link, targetState: state, targetExists: state === 'exists' };
   }
 
   /**
