@@ -66,10 +66,10 @@ export class OssError extends Error {
 
 /** Client-side codes with status 0 that are not about the caller's input. */
 const NOT_INPUT_ERRORS = new Set([
-  'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
-  'WasmLoadError', 'WasmNotReady', 'InternalError',
   // requireTarget's refusals: found by a HEAD of the target, not in the input.
   'SymlinkTargetNotFound', 'SymlinkTargetIsSymlink',
+  'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
+  'WasmLoadError', 'WasmNotReady', 'InternalError',
 ]);
 
 export interface OssErrorInit {
