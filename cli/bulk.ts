@@ -50,7 +50,7 @@ const MAX_JSON_FAILURES = 100;
 /** Metadata that proves a --forbid-overwrite link was written by this job (see writeIdFor). */
 const WRITE_ID_META = 'oss-symlink-write-id';
 
-interface Defaults {
+export interface Defaults {
   forbidOverwrite: boolean;
   /** --require-target: every row's target is checked (one HEAD) before its link is written. */
   requireTarget: boolean;
@@ -61,7 +61,7 @@ interface Defaults {
 class JournalWriteError extends Error {}
 
 /** The options PutSymlink gets for a row: the row's own, else the command's defaults. */
-function putOptions(item: LinkRow, defaults: Defaults): PutSymlinkOptions {
+export function putOptions(item: LinkRow, defaults: Defaults): PutSymlinkOptions {
   const o: PutSymlinkOptions = {};
   if (item.forbidOverwrite ?? defaults.forbidOverwrite) o.forbidOverwrite = true;
   if (defaults.requireTarget) o.requireTarget = true;

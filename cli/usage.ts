@@ -143,15 +143,17 @@ Outcomes, counted in the summary:
   DanglingLink     the right link; its target is missing    -> dangling report
   TargetIsSymlink  the right link; its target is a link     -> dangling report
   Error            could not be checked (e.g. AccessDenied) -> dangling report
-  BadRow           the row cannot be read                   -> dangling report
+  BadRow           a row bulk would refuse                  -> dangling report
+  Superseded       a later row (within 4096 rows) names the same link, as
+                   in bulk: only that row is checked
 
 Both files are manifests in MANIFEST's format (CSV or JSON Lines), with the
 fields row, error and message added, which bulk ignores. The repair manifest
 recreates missing and wrong links:
   oss-symlink bulk MANIFEST.repair.csv
 The dangling report lists what bulk cannot fix: create the missing targets (or
-point the links elsewhere), then verify again. A link listed on several rows is
-checked against each; only the last of them can be right.
+point the links elsewhere), then verify again. Rows of one link further apart
+than 4096 rows are each checked; only the last of them can be right.
 
 Options:
   --concurrency N     rows checked at a time (default 16)

@@ -5,7 +5,9 @@
 // exists, is a symlink, points to the row's target) and one HEAD of its target (it exists and is
 // not itself a symlink).
 //
-// A link listed on several rows is checked against each: only the last of them can be right.
+// Rows are judged as bulk would have written them: a bad row is one bulk refuses, and a link listed
+// again within DEDUP_WINDOW rows is checked once, against its last row (the others are
+// superseded). Rows of one link further apart are each checked: only the last can be right.
 import { setMaxListeners } from 'node:events';
 import { access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -14,7 +16,7 @@ import { createNodeFetch } from '../ts/node-transport.js';
 import {
   CONNECTION_OPTIONS, EXIT, Output, UsageError, clientOptions, describeError, intFlag, isConfigError, onInterrupt, parse, secondsFlag, str,
 } from './common.js';
-import { checkedClient } from './bulk.js';
+import { DEDUP_WINDOW, checkedClient, putOptions } from './bulk.js';
 import { FailedFile } from './failed.js';
 import { Manifest, isBad, linkRowCells, type BadRow, type LinkRow, type ManifestFormat } from './manifest.js';
 import { Progress, formatDuration, type Counts, type ProgressMode } from './progress.js';
@@ -44,7 +46,8 @@ export type Outcome =
   | 'DanglingLink' // the right link, to a target that does not exist
   | 'TargetIsSymlink' // the right link, to another link (OSS follows one level only)
   | 'Error' // could not be checked (access denied, network, ...): see the code
-  | 'BadRow'; // the manifest row cannot be used
+  | 'BadRow' // the manifest row cannot be used
+  | 'Superseded'; // a later row (within DEDUP_WINDOW rows) names the same link: not checked
 
 const REPAIRABLE = new Set<Outcome>(['NoSuchLink', 'WrongTarget']);
 
@@ -58,6 +61,7 @@ const OUTCOME_WORDS: [Outcome, string, string][] = [
   ['TargetIsSymlink', 'link to a link', 'links to links'],
   ['Error', 'error', 'errors'],
   ['BadRow', 'bad row', 'bad rows'],
+  ['Superseded', 'superseded by a later row', 'superseded by a later row'],
 ];
 
 export interface RowResult {
@@ -177,7 +181,7 @@ export async function verifyCommand(argv: string[], output: Output, env: NodeJS.
   const manifest = await Manifest.open(s.manifest, s.format ? { format: s.format } : {});
   const { repair, dangling } = await reportFiles(s, manifest.format);
   const name = s.fromStdin ? 'standard input' : s.manifest;
-  const json = s.json;
+  const { json, concurrency } = s;
 
   const byOutcome = Object.fromEntries(OUTCOME_WORDS.map(([o]) => [o, 0])) as Record<Outcome, number>;
   // The progress display's view: done = ok, failed = not right, bad = bad rows.
@@ -229,21 +233,62 @@ export async function verifyCommand(argv: string[], output: Output, env: NodeJS.
   if (!json) {
     output.err(`verify: checking the links of ${name}${s.shard ? ` (shard ${s.shard.index}/${s.shard.count})` : ''}, up to ${s.concurrency} at a time`);
   }
-  progress.start();
   const inFlight = new Set<Promise<void>>();
+  async function dispatch(row: LinkRow): Promise<void> {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (stopped) return;
+    const task: Promise<void> = check(row).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  }
+
+  // The window, as in bulk: a good row waits until DEDUP_WINDOW more rows were read, so that a
+  // later row for the same link supersedes it.
+  const window = new Map<string, { row: LinkRow; superseded: boolean }>();
+  const queue: { row: LinkRow; superseded: boolean }[] = [];
+  let queueHead = 0;
+  async function takeFromQueue(all: boolean): Promise<void> {
+    while (queue.length - queueHead > (all ? 0 : DEDUP_WINDOW) && !stopped) {
+      const waiting = queue[queueHead++]!;
+      if (waiting.superseded) continue;
+      if (window.get(waiting.row.key) === waiting) window.delete(waiting.row.key);
+      await dispatch(waiting.row);
+    }
+    if (queueHead > DEDUP_WINDOW && queueHead * 2 > queue.length) {
+      queue.splice(0, queueHead);
+      queueHead = 0;
+    }
+  }
+
+  async function take(row: LinkRow | BadRow): Promise<void> {
+    counts.read++;
+    if (isBad(row)) return record(row, { outcome: 'BadRow', code: row.code, message: row.error });
+    try {
+      // A row bulk would refuse (bad key, target or options) is a bad row here too.
+      client.signPutSymlink(row.key, row.target, putOptions(row, { forbidOverwrite: false, requireTarget: false }));
+    } catch (e) {
+      if (!(e instanceof OssError && e.status === 0)) throw e;
+      const bad: RowResult = { outcome: 'BadRow', code: e.code, message: e.message };
+      return record(reportRow(row, bad), bad);
+    }
+    const waiting = { row, superseded: false };
+    const earlier = window.get(row.key);
+    if (earlier) {
+      earlier.superseded = true;
+      byOutcome.Superseded++;
+      counts.superseded++;
+    }
+    window.set(row.key, waiting);
+    queue.push(waiting);
+    await takeFromQueue(false);
+  }
+
+  progress.start();
   try {
     for await (const row of manifest.rows(s.shard ? { shard: s.shard } : {})) {
       if (stopped) break;
-      counts.read++;
-      if (isBad(row)) {
-        record(row, { outcome: 'BadRow', code: row.code, message: row.error });
-        continue;
-      }
-      while (inFlight.size >= s.concurrency) await Promise.race(inFlight);
-      if (stopped) break;
-      const task: Promise<void> = check(row).finally(() => inFlight.delete(task));
-      inFlight.add(task);
+      await take(row);
     }
+    await takeFromQueue(true);
     await Promise.all(inFlight);
   } finally {
     removeInterrupt();
@@ -254,7 +299,7 @@ export async function verifyCommand(argv: string[], output: Output, env: NodeJS.
   }
 
   const rows = Object.values(byOutcome).reduce((a, b) => a + b, 0);
-  const exitCode = stopped?.signal ? EXIT.interrupted : stopped?.error ? EXIT.usage : byOutcome.ok === rows ? EXIT.ok : EXIT.failed;
+  const exitCode = stopped?.signal ? EXIT.interrupted : stopped?.error ? EXIT.usage : byOutcome.ok + byOutcome.Superseded === rows ? EXIT.ok : EXIT.failed;
   const elapsedMs = Date.now() - startedAt;
   if (json) {
     const summary: Record<string, unknown> = {

@@ -45,6 +45,7 @@ async function seed(prefix: string): Promise<string> {
   await c.putSymlink(p('hop/1'), p('good/1')); // a link to a link
   await c.putObject(p('plain'), 'not a link');
   const rows: [string, string][] = [
+    [p('good/1'), p('obj/b')], // superseded by the next row, as bulk would have done
     [p('good/1'), p('obj/a 原图.jpg')],
     [p('good/2, "quoted"'), p('obj/b')],
     [p('missing/1'), p('obj/a 原图.jpg')],
@@ -66,11 +67,11 @@ test('verify: exact counts by outcome, a repair manifest bulk can take, a dangli
   const r = await runCli(['verify', '--json', '--progress', 'none', manifest], { env: h.env });
   assert.equal(r.code, 1, r.stderr);
   const s = JSON.parse(r.stdout) as Summary;
-  assert.deepEqual(s.counts, { ok: 2, NoSuchLink: 2, WrongTarget: 1, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1 });
-  assert.equal(s.rows, 9);
+  assert.deepEqual(s.counts, { ok: 2, NoSuchLink: 2, WrongTarget: 1, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1, Superseded: 1 });
+  assert.equal(s.rows, 10);
   assert.equal(s.ok, false);
   assert.deepEqual(s.problems.find((p) => p.outcome === 'WrongTarget'), {
-    row: 6, link: 'v1/wrong/1', outcome: 'WrongTarget', code: 'WrongTarget', expected: 'v1/obj/a 原图.jpg', actual: 'v1/obj/b', message: 'the link points to "v1/obj/b"',
+    row: 7, link: 'v1/wrong/1', outcome: 'WrongTarget', code: 'WrongTarget', expected: 'v1/obj/a 原图.jpg', actual: 'v1/obj/b', message: 'the link points to "v1/obj/b"',
   });
   // Read-only: nothing but GetSymlink and HEAD was sent.
   assert.deepEqual([...new Set(h.server.requests.slice(from).map((q) => q.method))].sort(), ['GET', 'HEAD']);
@@ -78,24 +79,24 @@ test('verify: exact counts by outcome, a repair manifest bulk can take, a dangli
   const repair = await readCsv(`${manifest}.repair.csv`);
   assert.equal(s.repairFile, `${manifest}.repair.csv`);
   assert.deepEqual(repair.map((x) => [x.row, x.error, x.link, x.target, x.forbidOverwrite]).sort(), [
-    ['4', 'NoSuchLink', 'v1/missing/1', 'v1/obj/a 原图.jpg', 'true'],
-    ['5', 'NoSuchLink', 'v1/missing/2 😀', 'v1/obj/b', 'true'],
+    ['5', 'NoSuchLink', 'v1/missing/1', 'v1/obj/a 原图.jpg', 'true'],
+    ['6', 'NoSuchLink', 'v1/missing/2 😀', 'v1/obj/b', 'true'],
     // A wrong link has to be replaced: its repair row may not forbid overwriting.
-    ['6', 'WrongTarget', 'v1/wrong/1', 'v1/obj/a 原图.jpg', 'false'],
+    ['7', 'WrongTarget', 'v1/wrong/1', 'v1/obj/a 原图.jpg', 'false'],
   ]);
   const report = await readCsv(`${manifest}.dangling.csv`);
   assert.deepEqual(report.map((x) => [x.row, x.error, x.link]).sort(), [
-    ['10', 'MissingLink', ''], // the bad row, with the manifest reader's code
-    ['7', 'DanglingLink', 'v1/dangling/1'],
-    ['8', 'TargetIsSymlink', 'v1/hop/1'],
-    ['9', 'NotSymlink', 'v1/plain'],
+    ['10', 'NotSymlink', 'v1/plain'],
+    ['11', 'MissingLink', ''], // the bad row, with the manifest reader's code
+    ['8', 'DanglingLink', 'v1/dangling/1'],
+    ['9', 'TargetIsSymlink', 'v1/hop/1'],
   ]);
 
   // bulk takes the repair manifest as it is; verify then finds only what bulk cannot fix.
   const fix = await runCli(['bulk', '--no-journal', '--progress', 'none', `${manifest}.repair.csv`], { env: h.env });
   assert.equal(fix.code, 0, fix.stderr);
   const again = JSON.parse((await runCli(['verify', '--json', '--progress', 'none', manifest], { env: h.env })).stdout) as Summary;
-  assert.deepEqual(again.counts, { ok: 5, NoSuchLink: 0, WrongTarget: 0, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1 });
+  assert.deepEqual(again.counts, { ok: 5, NoSuchLink: 0, WrongTarget: 0, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1, Superseded: 1 });
   assert.equal(again.repairFile, null);
   assert.deepEqual(await readCsv(`${manifest}.repair.csv`), [], 'the old repair manifest no longer lists anything');
 });
@@ -130,8 +131,8 @@ test('verify --shard K/N: the shards together check every row exactly once', asy
     rows += s.rows;
     for (const [o, n] of Object.entries(s.counts)) totals[o] = (totals[o] ?? 0) + n;
   }
-  assert.equal(rows, 9);
-  assert.deepEqual(totals, { ok: 2, NoSuchLink: 2, WrongTarget: 1, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1 });
+  assert.equal(rows, 10);
+  assert.deepEqual(totals, { ok: 2, NoSuchLink: 2, WrongTarget: 1, NotSymlink: 1, DanglingLink: 1, TargetIsSymlink: 1, Error: 0, BadRow: 1, Superseded: 1 });
   const bad = await runCli(['verify', '--shard', '3/3', manifest], { env: h.env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--shard takes K\/N/);
@@ -179,4 +180,16 @@ test('verify a JSON Lines manifest: the repair manifest is JSON Lines that bulk 
   assert.equal(fix.code, 0, fix.stdout + fix.stderr);
   const again = await runCli(['verify', '--progress', 'none', manifest], { env: h.env });
   assert.equal(again.code, 0, again.stdout + again.stderr);
+});
+
+test('verify: a row bulk would refuse (an invalid key) is a bad row, checked without a request', async () => {
+  const manifest = join(h.dir, 'v6.jsonl');
+  await writeFile(manifest, '{"link":"/leading/slash","target":"v6/obj"}\n{"link":"v6/meta","target":"v6/obj","meta":{"bad name!":"x"}}\n');
+  const from = h.server.requests.length;
+  const r = await runCli(['verify', '--json', '--progress', 'none', manifest], { env: h.env });
+  assert.equal(r.code, 1, r.stderr);
+  const s = JSON.parse(r.stdout) as Summary;
+  assert.equal(s.counts.BadRow, 2);
+  assert.deepEqual(s.problems.map((p) => p.outcome), ['BadRow', 'BadRow']);
+  assert.equal(h.server.requests.length, from, 'nothing was sent');
 });
