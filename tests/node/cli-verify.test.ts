@@ -193,3 +193,26 @@ test('verify: a row bulk would refuse (an invalid key) is a bad row, checked wit
   assert.deepEqual(s.problems.map((p) => p.outcome), ['BadRow', 'BadRow']);
   assert.equal(h.server.requests.length, from, 'nothing was sent');
 });
+
+test('verify through injected 5xx and dropped connections: retries, and exactly the same counts', async () => {
+  const rows: string[] = ['link,target'];
+  await h.client.putObject('v7/obj', 'x');
+  for (let i = 0; i < 120; i++) {
+    const kind = i % 4; // 0 ok, 1 missing link, 2 wrong target, 3 dangling
+    if (kind === 0) await h.client.putSymlink(`v7/l${i}`, 'v7/obj');
+    if (kind === 2) await h.client.putSymlink(`v7/l${i}`, 'v7/elsewhere');
+    if (kind === 3) await h.client.putSymlink(`v7/l${i}`, `v7/gone${i}`);
+    rows.push(`v7/l${i},${kind === 3 ? `v7/gone${i}` : 'v7/obj'}`);
+  }
+  const manifest = join(h.dir, 'v7.csv');
+  await writeFile(manifest, `${rows.join('\n')}\n`);
+  h.server.setFaults({ errorRate: 0.1, dropRate: 0.05, seed: 16 });
+  try {
+    const r = await runCli(['verify', '--json', '--progress', 'none', '--max-attempts', '10', manifest], { env: h.env });
+    const s = JSON.parse(r.stdout) as Summary & { retries: number };
+    assert.deepEqual(s.counts, { ok: 30, NoSuchLink: 30, WrongTarget: 30, NotSymlink: 0, DanglingLink: 30, TargetIsSymlink: 0, Error: 0, BadRow: 0, Superseded: 0 });
+    assert.ok(s.retries > 5, `retries: ${s.retries}`);
+  } finally {
+    h.server.setFaults({});
+  }
+});
