@@ -6,7 +6,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { csvRecords } from '../../cli/manifest.js';
-import { csvCell, runCli, startHarness, type Harness } from './helpers/cli-harness.js';
+import { csvCell, runCli, spawnCli, startHarness, type Harness } from './helpers/cli-harness.js';
 
 let h: Harness;
 before(async () => { h = await startHarness(); });
@@ -212,6 +212,26 @@ test('verify through injected 5xx and dropped connections: retries, and exactly 
     const s = JSON.parse(r.stdout) as Summary & { retries: number };
     assert.deepEqual(s.counts, { ok: 30, NoSuchLink: 30, WrongTarget: 30, NotSymlink: 0, DanglingLink: 30, TargetIsSymlink: 0, Error: 0, BadRow: 0, Superseded: 0 });
     assert.ok(s.retries > 5, `retries: ${s.retries}`);
+  } finally {
+    h.server.setFaults({});
+  }
+});
+
+test('verify: Ctrl-C stops cleanly with exit 130; the files list exactly the rows counted so far', { timeout: 60_000 }, async () => {
+  const n = 600;
+  const manifest = join(h.dir, 'v8.csv');
+  await writeFile(manifest, `link,target\n${Array.from({ length: n }, (_, i) => `v8/never/${i},v8/t`).join('\n')}\n`);
+  h.server.setFaults({ latencyMs: 20 });
+  try {
+    const run = spawnCli(['verify', manifest, '--json', '--concurrency', '4', '--progress', 'lines', '--progress-interval', '0.05'], { env: h.env });
+    await run.waitForStderr((e) => Number(/(\d+) not right, \d+ bad;[^\n]*\n?$/.exec(e)?.[1] ?? 0) >= 40);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 130, r.stderr);
+    const s = JSON.parse(r.stdout) as Summary & { interrupted: string };
+    assert.equal(s.interrupted, 'SIGINT');
+    assert.ok(s.counts.NoSuchLink! >= 40 && s.counts.NoSuchLink! < n, `checked ${s.counts.NoSuchLink}`);
+    assert.equal((await readCsv(`${manifest}.repair.csv`)).length, s.counts.NoSuchLink);
   } finally {
     h.server.setFaults({});
   }
