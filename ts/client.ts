@@ -207,7 +207,13 @@ export class OssClient {
     this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(), this.#now());
     const { key, target } = op;
     // A link to itself replaces its own target: once written, it is a link to a link.
-    const { state, requestId } = key === target ? { state: 'symlink', requestId: '' } : await this.#targetState(target, signal);
+    const { state, requestId } = key === target ? { state: 'symlink', requestId: '' } : await this.#targetState(target, signal).catch((e: unknown) => {
+      // Say which request failed: a PutSymlink call answering AccessDenied for a HEAD is a puzzle.
+      if (!(e instanceof OssError)) throw e;
+      const { code, status, requestId, hostId, ec, recommendDoc, serverTime, field, attempts } = e;
+      const message = `requireTarget: the HEAD of the target failed, no link was written: ${e.message}`;
+      throw new OssError({ code, status, requestId, hostId, ec, recommendDoc, serverTime, field, attempts, message, cause: e });
+    });
     if (state === 'exists') return;
     const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink, and OSS follows one level only';
     throw new OssError({

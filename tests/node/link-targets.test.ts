@@ -117,6 +117,7 @@ test('requireTarget: the HEAD is retried like any request, and runs under the ca
     const e = await c.putSymlink('req/flaky', 'req/flaky-target', { requireTarget: true }).catch((err: unknown) => err);
     assert.ok(e instanceof OssError);
     assert.ok(e.status >= 500, `status ${e.status}`);
+    assert.match(e.message, /^requireTarget: the HEAD of the target failed, no link was written: /);
     assert.equal(e.attempts, 2);
     assert.equal(retries, 1);
     assert.deepEqual(seenSince(from).map((s) => s.split(' ')[0]), ['HEAD', 'HEAD']);
