@@ -71,8 +71,9 @@ ${CONNECTION}`;
 
 export const BULK_USAGE = `Usage: oss-symlink bulk [options] MANIFEST
 
-Creates the links listed in MANIFEST (a file, or '-' for standard input),
-several at a time, with retries, a progress display and a journal for resuming.
+Creates the links listed in MANIFEST (a file, or '-' for standard input; plain
+or gzip), several at a time, with retries, a progress display and a journal for
+resuming. Rows stream: memory stays flat whatever the size of the manifest.
 
 Manifest, CSV (RFC 4180 quoting; the header row names the columns):
   link,target,forbidOverwrite,acl,storageClass,meta,tags
@@ -86,25 +87,33 @@ Manifest, JSON Lines (one object per line):
   {"link": "links/today.jpg", "target": "photos/a.jpg", "forbidOverwrite": true,
    "acl": "private", "storageClass": "Standard", "meta": {"a": "1"}, "tags": {"team": "web"}}
 
-The format follows the file name (.csv, .jsonl, .ndjson) or else the first
-character ('{' is JSON Lines); --format overrides. If a link is listed more than
-once, the last good row wins and the earlier ones are skipped as superseded.
+The format follows the file name (.csv, .jsonl, .ndjson, each optionally .gz)
+or else the first character ('{' is JSON Lines); --format overrides. gzip is
+found by the .gz suffix or the gzip magic bytes (also on standard input).
+
+A link listed more than once: the last good row wins. A row is sent once the
+next 4096 rows were read, so a link listed again within them is sent once;
+rows of one link further apart are sent one after the other, in order.
 
 Options:
   --concurrency N     requests in flight (default 16)
-  --journal FILE      record finished rows here and skip them when run again
+  --journal FILE      record progress here and resume from it when run again
                       (default MANIFEST.journal; none for standard input)
   --no-journal        do not read or write a journal
   --failed FILE       write failed and bad rows here, as a manifest to rerun
-                      (default MANIFEST.failed.csv; stdin.failed.csv for stdin)
+                      (default MANIFEST.failed.csv, or .failed.jsonl for JSON
+                      Lines; stdin.failed.* for standard input)
   --format F          csv | jsonl
+  --shard K/N         only the rows whose link falls in shard K of N (K from 0,
+                      as JOB_COMPLETION_INDEX): split one manifest across N
+                      machines; each shard has its own journal and failed file
   --forbid-overwrite  default for rows that do not set forbidOverwrite
   --acl A             default for rows that do not set acl
   --storage-class S   default for rows that do not set storageClass
   --require-target    check each row's target first (one more request a row);
                       rows whose target is missing or is a symlink fail with
                       SymlinkTargetNotFound / SymlinkTargetIsSymlink, unwritten
-  --dry-run           check the manifest and count what would be done; send nothing
+  --check, --dry-run  check every row and count what would be done; send nothing
   --progress P        auto | bar | lines | none (default auto: a bar on a
                       terminal, plain lines otherwise)
   --progress-interval SEC
@@ -115,12 +124,13 @@ Options:
 ${CONNECTION}
 bulk defaults to --max-attempts 5.
 
-Resuming: a row counts as done once its success is in the journal (appended and
-flushed to disk). After Ctrl-C, a crash or kill -9, run the same command again:
-done rows are skipped, everything else is (re)done. PutSymlink is idempotent;
-for --forbid-overwrite rows that may have been written by the interrupted run,
-a FileAlreadyExists on a link that already points to the requested target
-counts as done.
+Resuming: after Ctrl-C, a crash or kill -9, run the same command again. The
+journal is flushed to disk every 200 ms: rows acknowledged in the last 200 ms
+before a kill may be sent again (PutSymlink is idempotent), nothing acknowledged
+earlier is, and nothing is lost. --forbid-overwrite links carry the metadata
+oss-symlink-write-id (from the journal and the link), so a rerun recognizes the
+links the killed run wrote. A lock file beside the journal stops a second run
+on the same manifest (and shard) at the same time.
 
 Exit codes: 0 every row done, 1 some rows failed or were bad, 2 usage or
 configuration error (also when OSS rejects the keys or bucket: the run stops),
