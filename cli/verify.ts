@@ -313,6 +313,7 @@ export async function verifyCommand(argv: string[], output: Output, env: NodeJS.
       problems,
       retries,
       elapsedMs,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       exitCode,
     };
     if (s.shard) summary.shard = `${s.shard.index}/${s.shard.count}`;
