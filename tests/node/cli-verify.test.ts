@@ -6,7 +6,11 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { csvRecords } from '../../cli/manifest.js';
-import { csvCell, runCli, spawnCli, startHarness, type Harness } from './helpers/cli-harness.js';
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { cliPath, csvCell, runCli, spawnCli, startHarness, type Harness } from './helpers/cli-harness.js';
+import { repoRoot } from './helpers/paths.js';
 
 let h: Harness;
 before(async () => { h = await startHarness(); });
@@ -234,5 +238,37 @@ test('verify: Ctrl-C stops cleanly with exit 130; the files list exactly the row
     assert.equal((await readCsv(`${manifest}.repair.csv`)).length, s.counts.NoSuchLink);
   } finally {
     h.server.setFaults({});
+  }
+});
+
+test('the README\'s verify example runs as written, with the output it shows', async () => {
+  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+  const block = /### Checking a migration: `verify`[\s\S]*?```console\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'the worked example is in the README');
+  const steps: { command: string; output: string[] }[] = [];
+  for (const line of block.trimEnd().split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), output: [] });
+    else steps.at(-1)!.output.push(line);
+  }
+  assert.ok(steps.length >= 8);
+  const dir = join(h.dir, 'readme-example');
+  await mkdir(dir);
+  // The example's bucket has photos/a.jpg and photos/b.jpg, and nothing under links/.
+  await h.client.putObject('photos/a.jpg', 'a');
+  await h.client.putObject('photos/b.jpg', 'b');
+  // The manifest is what its first `cat` shows.
+  assert.equal(steps[0]!.command, 'cat moves.csv');
+  await writeFile(join(dir, 'moves.csv'), `${steps[0]!.output.join('\n')}\n`);
+  // Timings differ from run to run; files list rows in the order their checks finish.
+  const normalize = (lines: string[]) => lines.map((l) => l.replace(/\r$/, '').replace(/in [\d.]+s/, 'in Xs').replace(/\d+ links\/s/, 'N links/s')).sort();
+  let status = 0;
+  for (const { command, output } of steps) {
+    const sh = command.replaceAll('npx oss-symlink', `${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)}`).replace('$?', String(status));
+    const r = await promisify(execFile)('sh', ['-c', sh], { cwd: dir, env: h.env }).then(
+      (ok) => ({ code: 0, stdout: ok.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+    status = r.code;
+    assert.deepEqual(normalize(r.stdout.trimEnd() === '' ? [] : r.stdout.trimEnd().split('\n')), normalize(output), command);
   }
 });
