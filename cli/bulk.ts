@@ -401,8 +401,14 @@ async function run(
   const window = new Map<string, Pending>();
   const queue: Pending[] = [];
   let queueHead = 0;
+  /**
+   * Rows leave the window when it is full, or at once while a request slot is free (so the first
+   * request does not wait for the window to fill: reading is faster than sending, so it fills
+   * soon after). A dry run always waits, so its counts do not depend on timing.
+   */
   const takeFromQueue = async (all: boolean) => {
-    while (queue.length - queueHead > (all ? 0 : DEDUP_WINDOW) && !stopped) {
+    const waiting = () => queue.length - queueHead;
+    while (waiting() > 0 && (all || waiting() > DEDUP_WINDOW || (!s.dryRun && inFlight.size < s.concurrency)) && !stopped) {
       const p = queue[queueHead++]!;
       await dispatch(p);
     }
@@ -465,9 +471,17 @@ async function run(
       ...(from ? { from, verify: checkpoint!.verify } : {}),
       ...(s.shard ? { shard: s.shard } : {}),
     });
+    let sinceYield = 0;
     for await (const item of rows) {
       if (stopped) break;
+      const sentBefore = inFlight.size;
       await take(item, false);
+      // Rows of a chunk are parsed without going back to the event loop: let requests just
+      // started reach the network (the first one at once), and the timers run.
+      if (++sinceYield >= 256 || inFlight.size > sentBefore) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       // A row stuck in retries holds the checkpoint: do not read too far past it.
       while (slots.length - head > MAX_LAG && inFlight.size > 0 && !stopped) await Promise.race(inFlight);
     }
