@@ -8,6 +8,9 @@ export const ALGORITHM = 'OSS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_PRESIGN_EXPIRES_S = 604800;
+// A presigned URL may be used from 15 minutes before its x-oss-date (clock leeway) until
+// x-oss-date + x-oss-expires (OSS EC 0002-00000235 and 0002-00000236).
+const PRESIGN_EARLY_MS = 15 * 60 * 1000;
 
 const UNRESERVED = /[A-Za-z0-9\-_.~]/;
 
@@ -148,20 +151,35 @@ function queryValue(query: Array<[string, string]>, name: string): string | unde
   return query.find(([n]) => n === name)?.[1];
 }
 
-const malformed = (what: string) =>
-  errors.invalidArgument(`Authorization is malformed: ${what}. Expected ${ALGORITHM} Credential=<AccessKeyId>/<YYYYMMDD>/<region>/oss/aliyun_v4_request,[AdditionalHeaders=<a;b>,]Signature=<hex>.`, '0002-00000201');
+const malformed = (what: string, ec = '0002-00000201') =>
+  errors.invalidArgument(`Authorization is malformed: ${what}. Expected ${ALGORITHM} Credential=<AccessKeyId>/<YYYYMMDD>/<region>/oss/aliyun_v4_request,[AdditionalHeaders=<a;b>,]Signature=<hex>.`, ec);
 
-function parseCredential(value: string): Pick<SignedFields, 'accessKeyId' | 'day' | 'region' | 'product'> {
+// EC per form (doc): a bad SignDate is 0002-00000212 in the header, 0002-00000223 in a URL; any
+// other bad Credential is 0002-00000213 in the header, 0002-00000224 in a URL.
+const CREDENTIAL_ECS = {
+  header: { signDate: '0002-00000212', credential: '0002-00000213' },
+  presigned: { signDate: '0002-00000223', credential: '0002-00000224' },
+};
+
+function parseCredential(value: string, form: keyof typeof CREDENTIAL_ECS): Pick<SignedFields, 'accessKeyId' | 'day' | 'region' | 'product'> {
+  const ecs = CREDENTIAL_ECS[form];
   const parts = value.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aliyun_v4_request' || !parts[0] || !/^\d{8}$/.test(parts[1] ?? '')) {
-    throw malformed(`bad Credential "${value}"`);
+  if (parts.length !== 5 || parts[4] !== 'aliyun_v4_request' || !parts[0]) {
+    throw errors.invalidArgument(`The credential "${value}" is not <AccessKeyId>/<YYYYMMDD>/<region>/oss/aliyun_v4_request.`, ecs.credential);
+  }
+  if (!/^\d{8}$/.test(parts[1] ?? '')) {
+    throw errors.invalidArgument(`The SignDate "${parts[1]}" in the credential is not YYYYMMDD.`, ecs.signDate);
   }
   return { accessKeyId: parts[0], day: parts[1]!, region: parts[2]!, product: parts[3]! };
 }
 
+/** AdditionalHeaders: absent is none; present it must list non-empty names (ECs 209, 210). */
 function parseAdditional(value: string | undefined): string[] {
-  if (!value) return [];
-  return value.split(';').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  if (value === undefined) return [];
+  if (value === '') throw errors.invalidArgument('AdditionalHeaders is present but empty; leave it out instead.', '0002-00000209');
+  const names = value.split(';').map((name) => name.trim().toLowerCase());
+  if (names.includes('')) throw errors.invalidArgument(`AdditionalHeaders "${value}" contains an empty name.`, '0002-00000210');
+  return names;
 }
 
 function parseAuthorizationHeader(value: string, headers: IncomingHttpHeaders): SignedFields {
@@ -181,10 +199,20 @@ function parseAuthorizationHeader(value: string, headers: IncomingHttpHeaders): 
   const credential = fields.get('Credential');
   const signature = fields.get('Signature');
   if (!credential) throw malformed('missing Credential');
-  if (!signature || !/^[0-9a-fA-F]{64}$/.test(signature)) throw malformed('missing or invalid Signature');
+  if (signature === undefined) throw malformed('missing Signature');
+  if (signature === '') throw malformed('empty Signature', '0002-00000208');
   const ossDate = headerValue(headers, 'x-oss-date') ?? '';
+  // V4 header signatures are computed over UNSIGNED-PAYLOAD; OSS refuses any other value
+  // (EC 0002-00000214). A missing header is refused the same way (not documented separately).
+  const contentSha256 = headerValue(headers, 'x-oss-content-sha256');
+  if (contentSha256 !== UNSIGNED_PAYLOAD) {
+    throw errors.invalidArgument(
+      contentSha256 === undefined ? `A V4 signed request needs the header x-oss-content-sha256: ${UNSIGNED_PAYLOAD}.`
+        : `The value of x-oss-content-sha256 is invalid: V4 requests must send ${UNSIGNED_PAYLOAD}.`,
+      '0002-00000214');
+  }
   return {
-    ...parseCredential(credential),
+    ...parseCredential(credential, 'header'),
     ossDate,
     additionalHeaders: parseAdditional(fields.get('AdditionalHeaders')),
     signature: signature.toLowerCase(),
@@ -196,21 +224,21 @@ function parseAuthorizationHeader(value: string, headers: IncomingHttpHeaders): 
 function parsePresignedQuery(query: Array<[string, string]>): SignedFields {
   const version = queryValue(query, 'x-oss-signature-version');
   if (version !== ALGORITHM) {
-    throw errors.invalidArgument(`x-oss-signature-version must be ${ALGORITHM}.`, '0002-00000220');
+    throw errors.invalidArgument(`x-oss-signature-version must be ${ALGORITHM}.`, '0002-00000201' /* stand-in */);
   }
   const credential = queryValue(query, 'x-oss-credential');
   const signature = queryValue(query, 'x-oss-signature');
   const expires = queryValue(query, 'x-oss-expires');
   if (!credential) throw errors.invalidArgument('The presigned URL has no x-oss-credential.', '0002-00000222');
-  if (!signature || !/^[0-9a-fA-F]{64}$/.test(signature)) {
-    throw errors.invalidArgument('The presigned URL has no valid x-oss-signature.', '0002-00000223');
-  }
-  const expiresSeconds = expires !== undefined && /^\d+$/.test(expires) ? Number(expires) : NaN;
+  if (signature === undefined) throw errors.invalidArgument('The presigned URL has no x-oss-signature.', '0002-00000219');
+  if (signature === '') throw errors.invalidArgument('The x-oss-signature of the presigned URL is empty.', '0002-00000220');
+  if (expires === undefined) throw errors.invalidArgument('The presigned URL has no x-oss-expires.', '0002-00000215');
+  const expiresSeconds = /^\d+$/.test(expires) ? Number(expires) : NaN;
   if (!(expiresSeconds >= 1 && expiresSeconds <= MAX_PRESIGN_EXPIRES_S)) {
-    throw errors.invalidArgument(`x-oss-expires must be an integer from 1 to ${MAX_PRESIGN_EXPIRES_S}.`, '0002-00000224');
+    throw errors.invalidArgument(`x-oss-expires must be an integer from 1 to ${MAX_PRESIGN_EXPIRES_S}.`, '0002-00000232');
   }
   return {
-    ...parseCredential(credential),
+    ...parseCredential(credential, 'presigned'),
     ossDate: queryValue(query, 'x-oss-date') ?? '',
     additionalHeaders: parseAdditional(queryValue(query, 'x-oss-additional-headers')),
     signature: signature.toLowerCase(),
@@ -244,22 +272,36 @@ export function authenticate(req: AuthRequest, ctx: AuthContext): AuthResult {
 
   const requestTime = parseOssDate(fields.ossDate);
   if (requestTime === undefined) {
-    throw errors.accessDenied(`x-oss-date is missing or not in the form YYYYMMDDTHHMMSSZ (got "${fields.ossDate}").`, '0002-00000230');
+    // Doc ECs: 0002-00000503 no date at all, 0002-00000505 a date that does not parse.
+    throw errors.accessDenied(`x-oss-date is missing or not in the form YYYYMMDDTHHMMSSZ (got "${fields.ossDate}").`,
+      fields.ossDate === '' ? '0002-00000503' : '0002-00000505');
   }
   if (fields.ossDate.slice(0, 8) !== fields.day) {
     throw errors.invalidArgument(`The credential date ${fields.day} does not match x-oss-date ${fields.ossDate}.`, '0002-00000231');
   }
   const product = ctx.product ?? 'oss';
   if (fields.region !== ctx.region || fields.product !== product) {
-    throw new OssError(403, 'SignatureDoesNotMatch',
-      `Invalid signing scope "${fields.region}/${fields.product}": this server expects region "${ctx.region}" and product "${product}".`,
-      '0002-00000232');
+    // Code, message and EC as OSS answers a wrong region (a recorded answer in tests/conformance).
+    throw errors.invalidArgument(
+      `Invalid signing region in Authorization header. This server expects region "${ctx.region}" and product "${product}", not "${fields.region}/${fields.product}".`,
+      '0002-00000226');
+  }
+  for (const name of fields.additionalHeaders) {
+    if (name.includes('_') || req.headers[name] === undefined) {
+      throw errors.invalidArgument(`AdditionalHeaders names "${name}", which is not a header of this request.`, '0002-00000211');
+    }
   }
 
   if (fields.presigned) {
     const expiresAt = requestTime + fields.expiresSeconds! * 1000;
+    if (ctx.now < requestTime - PRESIGN_EARLY_MS) {
+      throw new OssError(403, 'AccessDenied', 'Request is not valid yet: it is used more than 15 minutes before its x-oss-date.', '0002-00000235', {
+        RequestTime: isoFromOssDate(fields.ossDate),
+        ServerTime: new Date(ctx.now).toISOString(),
+      });
+    }
     if (ctx.now > expiresAt) {
-      throw new OssError(403, 'AccessDenied', 'Request has expired.', '0002-00000069', {
+      throw new OssError(403, 'AccessDenied', 'Request has expired.', '0002-00000236', {
         Expires: new Date(expiresAt).toISOString(),
         ServerTime: new Date(ctx.now).toISOString(),
       });
@@ -294,7 +336,7 @@ export function authenticate(req: AuthRequest, ctx: AuthContext): AuthResult {
 
   const headers: Record<string, string | undefined> = {};
   for (const name of Object.keys(req.headers)) headers[name] = headerValue(req.headers, name);
-  const hashedPayload = fields.presigned ? UNSIGNED_PAYLOAD : headers['x-oss-content-sha256'] ?? UNSIGNED_PAYLOAD;
+  const hashedPayload = UNSIGNED_PAYLOAD;
   const canonical = canonicalRequest({
     method: req.method,
     bucket: req.bucket,
@@ -306,7 +348,8 @@ export function authenticate(req: AuthRequest, ctx: AuthContext): AuthResult {
   });
   const toSign = v4StringToSign(fields.ossDate, v4Scope(fields.day, fields.region, fields.product), canonical);
   const expected = v4Signature(credential.accessKeySecret, fields.day, fields.region, fields.product, toSign);
-  if (!timingSafeEqual(Buffer.from(expected), Buffer.from(fields.signature))) {
+  const provided = Buffer.from(fields.signature);
+  if (provided.length !== expected.length || !timingSafeEqual(Buffer.from(expected), provided)) {
     throw new OssError(403, 'SignatureDoesNotMatch',
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
       '0002-00000040', {

@@ -1,8 +1,8 @@
 // A local OSS-compatible server with symlinks and V4 signature checks, for tests, demos and benchmarks.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
-import { authenticate, UNSIGNED_PAYLOAD, type AuthResult, type Credential } from './auth.js';
+import { authenticate, type AuthResult, type Credential } from './auth.js';
 import { CredentialRegistry, type StsCredentials } from './credentials.js';
 import { FaultInjector, type FaultKind, type Faults } from './faults.js';
 import {
@@ -50,6 +50,11 @@ export interface ServerOptions {
   faults?: Faults;
   /** Serve `POST /-/sts` returning mintSts() as JSON (for the browser demo). */
   stsEndpoint?: boolean;
+  /**
+   * Origins whose pages may fetch `/-/sts`, besides the server's own (e.g. `http://localhost:8080`
+   * for a page served elsewhere). Other pages get 403 without CORS headers; `*` is refused.
+   */
+  stsAllowedOrigins?: string[];
   /** TTL of credentials handed out by /-/sts. Default 3600. */
   stsTtlSeconds?: number;
   /** CORS headers and preflight answers. Default true. */
@@ -98,6 +103,8 @@ export interface OssServer {
   setFaults(faults: Faults): void;
   /** Mints temporary credentials valid for ttlSeconds on this server's clock. */
   mintSts(options?: { ttlSeconds?: number }): StsCredentials;
+  /** Lets pages from `origin` fetch `/-/sts` (like `stsAllowedOrigins`), e.g. once a page server is up. */
+  allowStsOrigin(origin: string): void;
   /** Creates a bucket at run time (versioned when asked). */
   createBucket(name: string, options?: { versioned?: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -129,6 +136,21 @@ const UNSUPPORTED_SUBRESOURCES = new Set([
   'bucketInfo', 'delete', 'cname', 'live', 'comp', 'qosInfo', 'metaQuery', 'list-type', 'accessPoint',
 ]);
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/** `scheme://host[:port]` as browsers send it in Origin; throws for anything else, `*` included. */
+export function normalizeOrigin(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const trimmed = value.replace(/\/+$/, '');
+  if (!url || !/^https?:$/.test(url.protocol) || url.origin !== trimmed.toLowerCase()) {
+    throw new Error(`not an origin (scheme://host[:port]): ${value}`);
+  }
+  return url.origin;
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const newRequestId = () => randomBytes(12).toString('hex').toUpperCase();
@@ -225,6 +247,7 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
   const requestLogSize = options.requestLogSize ?? 1000;
   const stsTtlSeconds = options.stsTtlSeconds ?? 3600;
   const immutable = options.immutable ?? [];
+  const stsOrigins = new Set((options.stsAllowedOrigins ?? []).map(normalizeOrigin));
   const permanentCredentials = (options.credentials ?? [DEV_CREDENTIALS]).map((c) => ({ ...c }));
   const registry = new CredentialRegistry(permanentCredentials);
   const faults = new FaultInjector(options.faults);
@@ -243,11 +266,11 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
 
   const mintSts = ({ ttlSeconds = 3600 }: { ttlSeconds?: number } = {}) => registry.mint(ttlSeconds, now());
 
-  function setCommonHeaders(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+  function setCommonHeaders(req: IncomingMessage, res: ServerResponse, requestId: string, cors: boolean): void {
     res.setHeader('Server', 'AliyunOSS');
     res.setHeader('Date', new Date(now()).toUTCString());
     res.setHeader('x-oss-request-id', requestId);
-    if (!corsEnabled) return;
+    if (!cors) return;
     const origin = headerValue(req.headers, 'origin');
     if (origin) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -305,13 +328,30 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     return { status: 200, headers };
   }
 
+  /**
+   * POST /-/sts mints working keys, so only the server's own pages and the allowed origins may
+   * read it; requests without Origin (curl, scripts) are not from a web page and are served.
+   * The answer names the origin it allows and never carries credentials to `*`.
+   */
   function stsAnswer(req: IncomingMessage): OpResponse {
+    const origin = headerValue(req.headers, 'origin');
+    if (origin !== undefined && !stsOrigins.has(origin)) {
+      throw errors.accessDenied(`Pages from ${origin} may not fetch credentials from /-/sts. Allow it with --sts-allow-origin ${origin} (stsAllowedOrigins).`);
+    }
+    const cors: Record<string, string> = origin === undefined ? {} : { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+    if (req.method === 'OPTIONS') {
+      const requested = headerValue(req.headers, 'access-control-request-headers');
+      return {
+        status: 200,
+        headers: { ...cors, 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Max-Age': '600', ...(requested ? { 'Access-Control-Allow-Headers': requested } : {}) },
+      };
+    }
     if (req.method !== 'POST') {
       throw new OssError(405, 'MethodNotAllowed', 'Use POST /-/sts to get temporary credentials.', '0000-00000405');
     }
     const credentials = mintSts({ ttlSeconds: stsTtlSeconds });
     const body = JSON.stringify({ ...credentials, region, endpoint: server.url, buckets: store.bucketNames() });
-    return { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: Buffer.from(body) };
+    return { status: 200, headers: { ...cors, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: Buffer.from(body) };
   }
 
   async function objectOperation(req: IncomingMessage, address: Address): Promise<OpResponse> {
@@ -345,12 +385,6 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     const auth = authenticateNow();
 
     const body = await readBody(req, maxBodyBytes);
-    const declaredHash = headerValue(req.headers, 'x-oss-content-sha256');
-    if (auth.kind === 'signed' && !auth.presigned && declaredHash !== undefined && declaredHash !== UNSIGNED_PAYLOAD) {
-      if (!/^[0-9a-f]{64}$/i.test(declaredHash) || createHash('sha256').update(body).digest('hex') !== declaredHash.toLowerCase()) {
-        throw errors.invalidArgument('x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 of the body.', '0002-00000233');
-      }
-    }
     const op: OpRequest = { method, bucket, key: address.key, query: queryMap, headers: req.headers, body, auth, now: now(), store, immutable };
     const symlink = queryMap.has('symlink');
     switch (method) {
@@ -381,12 +415,13 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     let answer: OpResponse;
     let lostAnswer = false;
     try {
-      setCommonHeaders(req, res, requestId);
       const pathOnly = (req.url ?? '').split('?')[0];
-      if (req.method === 'OPTIONS') {
-        answer = preflight(req);
-      } else if (options.stsEndpoint && pathOnly === '/-/sts') {
+      const sts = options.stsEndpoint === true && pathOnly === '/-/sts';
+      setCommonHeaders(req, res, requestId, corsEnabled && !sts);
+      if (sts) {
         answer = stsAnswer(req);
+      } else if (req.method === 'OPTIONS') {
+        answer = preflight(req);
       } else {
         if (faults.latencyMs > 0) {
           stats.faults.latency++;
@@ -464,6 +499,11 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
   const boundPort = (httpServer.address() as { port: number }).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   hostId = `${urlHost}:${boundPort}`;
+  stsOrigins.add(`http://${urlHost}:${boundPort}`);
+  if (['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    // The same loopback server under its other names (not 0.0.0.0: any name could reach that).
+    for (const name of ['127.0.0.1', '[::1]', 'localhost']) stsOrigins.add(`http://${name}:${boundPort}`);
+  }
 
   let closing: Promise<void> | undefined;
   const server: OssServer = {
@@ -485,6 +525,9 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
       faults.set(next);
     },
     mintSts,
+    allowStsOrigin(origin: string) {
+      stsOrigins.add(normalizeOrigin(origin));
+    },
     async createBucket(name: string, { versioned = false } = {}) {
       if (!BUCKET_NAME.test(name)) throw new Error(`invalid bucket name: ${name}`);
       await store.ensureBucket(name, versioned, now());

@@ -78,6 +78,8 @@ interface WriteOptions {
 
 function parseTagging(value: string | undefined): { tagging: string; count: number } {
   if (value === undefined || value === '') return { tagging: '', count: 0 };
+  // ECs from OSS's pages: 0010-00000219 a malformed header, 0010-00000217 a bad key, value or
+  // count; 0010-00000216 (bad percent-encoding) and the Code InvalidTag are this server's own.
   const invalidTag = (message: string, ec: string) => new OssError(400, 'InvalidTag', message, ec);
   const pairs: Array<[string, string]> = [];
   for (const item of value.split('&')) {
@@ -93,10 +95,10 @@ function parseTagging(value: string | undefined): { tagging: string; count: numb
     }
     if (key === '' || [...key].length > MAX_TAG_KEY) throw invalidTag(`A tag key must be 1 to ${MAX_TAG_KEY} characters.`, '0010-00000217');
     if ([...tagValue].length > MAX_TAG_VALUE) throw invalidTag(`A tag value must be at most ${MAX_TAG_VALUE} characters.`, '0010-00000217');
-    if (pairs.some(([k]) => k === key)) throw invalidTag(`The tag key "${key}" appears twice.`, '0010-00000218');
+    if (pairs.some(([k]) => k === key)) throw invalidTag(`The tag key "${key}" appears twice.`, '0010-00000217');
     pairs.push([key, tagValue]);
   }
-  if (pairs.length > MAX_TAGS) throw invalidTag(`An object can have at most ${MAX_TAGS} tags (got ${pairs.length}).`, '0010-00000218');
+  if (pairs.length > MAX_TAGS) throw invalidTag(`An object can have at most ${MAX_TAGS} tags (got ${pairs.length}).`, '0010-00000217');
   return { tagging: pairs.map(([k, v]) => `${ossEncode(k)}=${ossEncode(v)}`).join('&'), count: pairs.length };
 }
 
@@ -107,7 +109,7 @@ function parseMeta(headers: IncomingHttpHeaders): Record<string, string> {
     if (!name.startsWith('x-oss-meta-')) continue;
     const shortName = name.slice('x-oss-meta-'.length);
     if (!/^[a-z0-9-]+$/.test(shortName)) {
-      throw errors.invalidArgument(`The user metadata name "${name}" may only contain letters, digits and "-".`, '0011-00000005');
+      throw errors.invalidArgument(`The user metadata name "${name}" may only contain letters, digits and "-".`, '0011-00000004');
     }
     const value = header(headers, name) ?? '';
     total += Buffer.byteLength(name) + Buffer.byteLength(value);

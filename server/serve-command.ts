@@ -1,5 +1,5 @@
 // `oss-symlink serve`: runs the local OSS server until SIGINT/SIGTERM.
-import { DEV_CREDENTIALS, startServer, type ServerOptions } from './index.js';
+import { DEV_CREDENTIALS, normalizeOrigin, startServer, type ServerOptions } from './index.js';
 
 export const SERVE_USAGE = `Usage: oss-symlink serve [options]
 
@@ -11,7 +11,11 @@ Options:
   --bucket NAME     create a bucket (repeatable; default: examplebucket)
   --versioned NAME  create a bucket with versioning enabled (repeatable)
   --data DIR        keep data in DIR across restarts (default: in memory)
-  --sts             serve POST /-/sts with temporary credentials (for browser demos)
+  --sts             serve POST /-/sts with temporary credentials (for browser demos); only
+                    the server's own origin and those given with --sts-allow-origin may read it
+  --sts-allow-origin URL
+                    let pages from this origin (e.g. http://localhost:8080) fetch /-/sts
+                    (repeatable; implies --sts; '*' is refused)
   --region R        region expected in the V4 signature scope (default cn-hangzhou)
   --log             print one line per request
   --help            show this text
@@ -50,6 +54,16 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       case '--data': options.dataDir = value(); break;
       case '--region': options.region = value(); break;
       case '--sts': options.stsEndpoint = true; break;
+      case '--sts-allow-origin': {
+        const origin = value();
+        try {
+          (options.stsAllowedOrigins ??= []).push(normalizeOrigin(origin));
+        } catch {
+          throw new Error(`--sts-allow-origin needs an origin such as http://localhost:8080 (got ${origin}); '*' is not allowed`);
+        }
+        options.stsEndpoint = true;
+        break;
+      }
       case '--log': logRequests = true; break;
       case '--help': case '-h': help = true; break;
       default: throw new Error(`unknown option ${arg}\n\n${SERVE_USAGE}`);
@@ -108,7 +122,10 @@ export async function runServe(argv: string[]): Promise<void> {
     console.log(`    OSS_ACCESS_KEY_ID=${credentials.accessKeyId}`);
     console.log(`    OSS_ACCESS_KEY_SECRET=${credentials.accessKeySecret}`);
   }
-  if (options.stsEndpoint) console.log(`  STS:       POST ${server.url}/-/sts returns temporary credentials (JSON)`);
+  if (options.stsEndpoint) {
+    console.log(`  STS:       POST ${server.url}/-/sts returns temporary credentials (JSON)`);
+    console.log(`             to pages from: ${[server.url, ...(options.stsAllowedOrigins ?? [])].join(', ')}`);
+  }
   console.log('Use it with V4 signing, path-style addressing and the endpoint above, e.g.');
   console.log(`  ${server.url}/${options.buckets?.[0] ?? options.versioned?.[0]}/<key>        (path style)`);
   console.log(`  Host: <bucket>.oss-${server.region}.aliyuncs.com  (virtual-hosted, as ali-oss sends to an IP endpoint)`);

@@ -29,5 +29,8 @@ pub fn object_request(
     for (name, value) in headers {
         req.add_caller_header(name, value, &[])?;
     }
+    if method == "PUT" {
+        validate::user_metadata(&req.headers)?;
+    }
     Ok(req)
 }

@@ -6,7 +6,7 @@ use crate::text::{char_name, decimal};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
-/// Total size of user metadata names and values.
+/// Total size of user metadata: full `x-oss-meta-*` names plus values, in bytes.
 pub const MAX_META_BYTES: usize = 8 * 1024;
 pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_KEY_CHARS: usize = 128;
@@ -156,14 +156,34 @@ pub fn meta_name(name: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
-/// The total size of metadata names and values, at most 8 KB.
-pub fn meta_total(total: usize) -> Result<()> {
+/// OSS's user-metadata rule, the same one the local server applies: the `x-oss-meta-*` headers of
+/// a write (from `meta` or from `headers`), counted as full header name (prefix included) plus
+/// value in UTF-8 bytes, add up to at most 8 KB; each name after the prefix uses letters, digits
+/// and `-`.
+///
+/// ```
+/// use oss_symlink::validate::user_metadata;
+/// let at_limit = vec![("x-oss-meta-k".to_string(), "v".repeat(8192 - 12))];
+/// assert!(user_metadata(&at_limit).is_ok());
+/// let over = vec![("x-oss-meta-k".to_string(), "v".repeat(8192 - 11))];
+/// assert!(user_metadata(&over).is_err());
+/// ```
+pub fn user_metadata(headers: &[(String, String)]) -> Result<()> {
+    const PREFIX: &str = "x-oss-meta-";
+    let mut total = 0usize;
+    for (name, value) in headers {
+        let Some(short) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        meta_name(short, &["headers.", name].concat())?;
+        total += name.len() + value.len();
+    }
     if total > MAX_META_BYTES {
         return Err(Error::new(
             ErrorCode::MetadataTooLarge,
             "meta",
             [
-                "user metadata names and values add up to ",
+                "user metadata (x-oss-meta-* names, prefix included, plus values) adds up to ",
                 &decimal(total as u64),
                 " bytes; at most 8192 are allowed",
             ]

@@ -128,6 +128,7 @@ async function main(argv: string[]): Promise<void> {
   const { startServer, DEV_CREDENTIALS } = await import('../server/index.js');
   const oss = await startServer({ port: flag('--oss-port', 9000), buckets: ['examplebucket'], versioned: ['examplebucket-versions'], stsEndpoint: true, credentials: [DEV_CREDENTIALS] });
   const web = await startWebServer({ port: flag('--port', 8080) });
+  oss.allowStsOrigin(web.url); // the uploader page lives on its own origin
   const page = `${web.url}/www/?endpoint=${encodeURIComponent(oss.url)}&bucket=examplebucket`;
   console.log(`Local OSS server: ${oss.url} (buckets examplebucket, examplebucket-versions; POST ${oss.url}/-/sts)`);
   console.log(`Uploader page:    ${page}`);

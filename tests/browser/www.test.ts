@@ -30,6 +30,7 @@ before(async () => {
   mkdirSync(outDir, { recursive: true });
   oss = await startServer({ buckets: [PLAIN], versioned: [VERSIONED], credentials: [KEYS], region: REGION, stsEndpoint: true });
   web = await startWebServer();
+  oss.allowStsOrigin(web.url);
   browser = await chromium.launch({ executablePath: CHROMIUM });
   page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(String(e)));

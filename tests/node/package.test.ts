@@ -274,6 +274,7 @@ await initWasm();
 ${pageCheck}</script>`);
 
   const site: StaticServer = await startStaticServer({ '/bundle/': web, '/plain/': plain, '/node_modules/': join(app, 'node_modules') });
+  server.allowStsOrigin(site.url);
   const browser = await chromium.launch({ executablePath: CHROMIUM });
   try {
     const bundled = await runInChromium(browser, `${site.url}/bundle/`, 'links/打包.txt');

@@ -202,8 +202,9 @@ describe('authentication errors', () => {
 
   test('a region other than the server one is refused', async () => {
     const answer = await replay(headerCase, { region: 'cn-beijing' });
-    assert.equal(answer.status, 403);
-    assert.equal(xmlField(answer.body, 'Code'), 'SignatureDoesNotMatch');
+    assert.equal(answer.status, 400);
+    assert.equal(xmlField(answer.body, 'Code'), 'InvalidArgument');
+    assert.equal(xmlField(answer.body, 'EC'), '0002-00000226');
     assert.match(xmlField(answer.body, 'Message') ?? '', /cn-beijing/);
   });
 
@@ -327,7 +328,8 @@ describe('STS credentials minted by the server', () => {
     server.setFaults({});
   });
 
-  test('POST /-/sts hands out working credentials with CORS', async () => {
+  test('POST /-/sts hands out working credentials with CORS to an allowed origin', async () => {
+    server.allowStsOrigin('http://example.test');
     const res = await fetch(`${server.url}/-/sts`, { method: 'POST', headers: { Origin: 'http://example.test' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), 'http://example.test');
