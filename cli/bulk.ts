@@ -12,6 +12,7 @@ import { access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { OssClient, OssError, type ObjectAcl, type OssClientOptions, type PutSymlinkOptions, type StorageClass } from '../ts/node.js';
 import { createNodeFetch } from '../ts/node-transport.js';
+import { WRITE_ID_META } from '../ts/write-id.js';
 import {
   CONNECTION_OPTIONS, EXIT, LINK_OPTIONS, Output, UsageError, clientOptions, describeError, intFlag, isConfigError,
   onInterrupt, parse, secondsFlag, str,
@@ -47,8 +48,6 @@ const MAX_LAG = 100_000;
 const MAX_ROW_MESSAGES = 20;
 /** Failures listed in the --json summary. */
 const MAX_JSON_FAILURES = 100;
-/** Metadata that proves a --forbid-overwrite link was written by this job (see writeIdFor). */
-const WRITE_ID_META = 'oss-symlink-write-id';
 
 interface Defaults {
   forbidOverwrite: boolean;
@@ -352,10 +351,11 @@ async function run(
     if (signal.aborted) return;
     const o = putOptions(item, s.defaults);
     const writeId = o.forbidOverwrite ? writeIdFor(journal.runId, item.key) : undefined;
-    if (writeId) o.meta = { ...o.meta, [WRITE_ID_META]: writeId };
+    if (writeId) o.writeId = writeId;
     try {
       try {
-        await client.putSymlink(item.key, item.target, { ...o, signal });
+        // The client proves a lost answer of its own attempts; the read-back below covers a killed run's.
+        if ((await client.putSymlink(item.key, item.target, { ...o, signal })).createdByEarlierAttempt) alreadyExisted++;
       } catch (e) {
         // A link with this row's target and this job's write-id was made by an earlier attempt
         // whose answer was lost (this run's, or a killed run's): the row is done.
