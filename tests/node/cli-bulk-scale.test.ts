@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { cliPath, csvCell, putSymlinkRequests, runCli, spawnCli, startHarness, type Harness } from './helpers/cli-harness.js';
+import { repoRoot } from './helpers/paths.js';
 
 let h: Harness;
 before(async () => { h = await startHarness(); });
@@ -205,4 +206,23 @@ test('no Node warning reaches the user (MaxListenersExceededWarning)', async () 
   const r = await runCli(['bulk', manifest, '--concurrency', '64'], { env: h.env });
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /Warning|MaxListeners/);
+});
+
+test('the Kubernetes Indexed Job example: N matches completions, and its command line runs', async () => {
+  const yaml = await readFile(join(repoRoot, 'examples', 'k8s-bulk-indexed-job.yaml'), 'utf8');
+  const completions = Number(/^\s*completions:\s*(\d+)/m.exec(yaml)?.[1]);
+  const command = /npx --yes oss-symlink@\S+ (bulk [^;]+);/.exec(yaml.replace(/\s*\n\s*/g, ' '))?.[1];
+  assert.ok(command, 'the bulk command line');
+  const shards = Number(/--shard "\$JOB_COMPLETION_INDEX\/(\d+)"/.exec(command)?.[1]);
+  assert.equal(shards, completions);
+  const manifest = join(h.dir, 'k8s.csv');
+  await writeFile(manifest, csvText(rowsOf('k8s', 200)));
+  let total = 0;
+  for (let index = 0; index < completions; index++) {
+    const args = command.replace('/work/moves.csv.gz', manifest).replace('"$JOB_COMPLETION_INDEX', `"${index}`).replaceAll('"', '').split(' ');
+    const r = await runCli([...args, '--check', '--json'], { env: h.env });
+    assert.equal(r.code, 0, r.stderr);
+    total += (JSON.parse(r.stdout) as Summary).toLink!;
+  }
+  assert.equal(total, 200);
 });
