@@ -176,7 +176,7 @@ test('row numbers are right for LF, CRLF and lone-CR line ends', async () => {
     const lines = ['link,target', 'ok/1,t', '/bad-key,t', '"two', 'lines",t', 'missing-target,', 'ok/2,t'];
     const manifest = join(h.dir, `ends-${name}.csv`);
     await writeFile(manifest, lines.join(ending) + ending);
-    const r = await runCli(['bulk', manifest, '--check', '--json'], { env: h.env });
+    const r = await runCli(['bulk', manifest, '--dry-run', '--json'], { env: h.env });
     const s = JSON.parse(r.stdout) as Summary;
     // Row 4 is the key with a line break (not allowed in a key); its row ends on line 5.
     assert.deepEqual(s.failures.map((f) => [f.row, f.code]), [[3, 'InvalidObjectName'], [4, 'InvalidObjectName'], [6, 'MissingTarget']], name);
@@ -188,7 +188,8 @@ test('a lone surrogate in a JSON Lines key stays exactly as written in the faile
   const manifest = join(h.dir, 'lone.jsonl');
   const lone = '{"link":"bad/\\ud800 lone","target":"t","meta":{"a":"1"}}';
   await writeFile(manifest, `{"link":"ok/lone","target":"t"}\n${lone}\n`);
-  const r = await runCli(['bulk', manifest, '--json'], { env: h.env });
+  // The default name for a JSON Lines manifest, given explicitly.
+  const r = await runCli(['bulk', manifest, '--json', '--failed', `${manifest}.failed.jsonl`], { env: h.env });
   assert.equal(r.code, 1, r.stderr);
   const failed = await readFile(`${manifest}.failed.jsonl`, 'utf8');
   assert.ok(failed.includes('\\ud800 lone'), failed);
