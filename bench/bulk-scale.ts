@@ -12,7 +12,7 @@
  */
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,8 @@ interface Summary {
 }
 
 const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
+/** The node flags of the CLI's `#!/usr/bin/env -S node ...` line: what running the installed command gets. */
+const shebangFlags = readFileSync(cliPath, 'utf8').split('\n', 1)[0]!.replace(/^#!\S*env (-S )?node ?/, '').split(' ').filter(Boolean);
 
 /** Writes `n` CSV rows; row i names link `linkOf(i)`. */
 async function writeManifest(path: string, n: number, linkOf: (i: number) => number): Promise<number> {
@@ -61,8 +63,12 @@ export async function measureBulkScale(options: { small: number; large: number }
   const dir = await mkdtemp(join(tmpdir(), 'oss-symlink-bulk-scale-'));
   const server = fork(join(benchDir, 'bulk-scale-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>() => new Promise<T>((resolve, reject) => {
-    server.once('message', (m) => resolve(m as T));
-    server.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
+    const onExit = (code: number | null) => reject(new Error(`the server exited (${code})`));
+    server.once('exit', onExit);
+    server.once('message', (m) => {
+      server.off('exit', onExit);
+      resolve(m as T);
+    });
   });
   try {
     const { url } = await next<{ url: string }>();
@@ -76,7 +82,7 @@ export async function measureBulkScale(options: { small: number; large: number }
       server.send('mark');
       await next();
       const startedAt = Date.now();
-      const child = spawn(process.execPath, [cliPath, 'bulk', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...shebangFlags, cliPath, 'bulk', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       let killedAt: string | undefined;

@@ -12,6 +12,7 @@ import { access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { OssClient, OssError, type ObjectAcl, type OssClientOptions, type PutSymlinkOptions, type StorageClass } from '../ts/node.js';
 import { createNodeFetch } from '../ts/node-transport.js';
+import { WRITE_ID_META } from '../ts/write-id.js';
 import {
   CONNECTION_OPTIONS, EXIT, LINK_OPTIONS, Output, UsageError, clientOptions, describeError, intFlag, isConfigError,
   onInterrupt, parse, secondsFlag, str,
@@ -47,8 +48,6 @@ const MAX_LAG = 100_000;
 const MAX_ROW_MESSAGES = 20;
 /** Failures listed in the --json summary. */
 const MAX_JSON_FAILURES = 100;
-/** Metadata that proves a --forbid-overwrite link was written by this job (see writeIdFor). */
-const WRITE_ID_META = 'oss-symlink-write-id';
 
 export interface Defaults {
   forbidOverwrite: boolean;
@@ -355,10 +354,11 @@ async function run(
     if (signal.aborted) return;
     const o = putOptions(item, s.defaults);
     const writeId = o.forbidOverwrite ? writeIdFor(journal.runId, item.key) : undefined;
-    if (writeId) o.meta = { ...o.meta, [WRITE_ID_META]: writeId };
+    if (writeId) o.writeId = writeId;
     try {
       try {
-        await client.putSymlink(item.key, item.target, { ...o, signal });
+        // The client proves a lost answer of its own attempts; the read-back below covers a killed run's.
+        if ((await client.putSymlink(item.key, item.target, { ...o, signal })).createdByEarlierAttempt) alreadyExisted++;
       } catch (e) {
         // A link with this row's target and this job's write-id was made by an earlier attempt
         // whose answer was lost (this run's, or a killed run's): the row is done.
@@ -404,8 +404,14 @@ async function run(
   const window = new Map<string, Pending>();
   const queue: Pending[] = [];
   let queueHead = 0;
+  /**
+   * Rows leave the window when it is full, or at once while a request slot is free (so the first
+   * request does not wait for the window to fill: reading is faster than sending, so it fills
+   * soon after). A dry run always waits, so its counts do not depend on timing.
+   */
   const takeFromQueue = async (all: boolean) => {
-    while (queue.length - queueHead > (all ? 0 : DEDUP_WINDOW) && !stopped) {
+    const waiting = () => queue.length - queueHead;
+    while (waiting() > 0 && (all || waiting() > DEDUP_WINDOW || (!s.dryRun && inFlight.size < s.concurrency)) && !stopped) {
       const p = queue[queueHead++]!;
       await dispatch(p);
     }
@@ -468,9 +474,17 @@ async function run(
       ...(from ? { from, verify: checkpoint!.verify } : {}),
       ...(s.shard ? { shard: s.shard } : {}),
     });
+    let sinceYield = 0;
     for await (const item of rows) {
       if (stopped) break;
+      const sentBefore = inFlight.size;
       await take(item, false);
+      // Rows of a chunk are parsed without going back to the event loop: let requests just
+      // started reach the network (the first one at once), and the timers run.
+      if (++sinceYield >= 256 || inFlight.size > sentBefore) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       // A row stuck in retries holds the checkpoint: do not read too far past it.
       while (slots.length - head > MAX_LAG && inFlight.size > 0 && !stopped) await Promise.race(inFlight);
     }

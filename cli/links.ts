@@ -51,7 +51,7 @@ export async function lnCommand(argv: string[], output: Output, env: NodeJS.Proc
   if (values.json) {
     output.json({
       ok: true, link, target, etag: r.etag, requestId: r.requestId, versionId: r.versionId ?? null, attempts: r.attempts,
-      ...(r.alreadyExisted ? { alreadyExisted: true } : {}),
+      ...(r.createdByEarlierAttempt ? { createdByEarlierAttempt: true } : {}),
     });
   } else {
     output.out(`${link} -> ${target}`);

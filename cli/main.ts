@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `oss-symlink` command: ln, readlink, bulk, verify and serve.
+// The flag above keeps V8's young generation small: `bulk` allocates a little garbage per row, and
+// with the default (16 MB semi-spaces) its heap grows to ~30 MB more RSS for nothing.
 import { readFileSync } from 'node:fs';
 import { OssError } from '../ts/node.js';
 import { runServe } from '../server/serve-command.js';

@@ -418,10 +418,11 @@ export class Manifest {
     if (this.#rowsStarted) throw new Error('Manifest.rows() can be called once');
     this.#rowsStarted = true;
     const { from, verify, shard } = options;
-    const later = (p: Position | undefined): p is Position => p !== undefined && p.offset > this.#dataStart.offset;
-    const start = later(verify) ? verify : later(from) ? from : this.#dataStart;
+    // Reading starts at the row to verify (a row boundary), else at `from`, else after the header.
+    const useVerify = verify !== undefined && verify.offset >= this.#dataStart.offset;
+    const start = useVerify ? verify : from && from.offset > this.#dataStart.offset ? from : this.#dataStart;
     const skipBefore = from?.offset ?? 0;
-    let verified = !later(verify);
+    let verified = !useVerify;
     const splitter = new RecordSplitter(this.format === 'csv', start);
     const emit = function* (this: Manifest, records: RawRecord[]): Generator<ManifestItem> {
       for (const record of records) {

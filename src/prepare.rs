@@ -2,7 +2,7 @@
 //! signed, and addressed.
 
 use crate::error::Result;
-use crate::request::{url, Addressing, Endpoint, Request};
+use crate::request::{host, url, Addressing, Endpoint, Request};
 use crate::signer::{presign, sign_headers, Credentials, Signature, SigningParams};
 use crate::validate;
 
@@ -35,6 +35,39 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
 }
 
+/// Checks a client's settings (what `new OssClient()` is given) and resolves its endpoint and
+/// addressing: an empty `endpoint` means the region's OSS endpoint, an empty `addressing` the
+/// endpoint's default style.
+pub fn client_endpoint(
+    region: &str,
+    bucket: &str,
+    endpoint: &str,
+    addressing: &str,
+    product: &str,
+) -> Result<(Endpoint, Addressing)> {
+    validate::region(region)?;
+    validate::bucket_name(bucket)?;
+    validate::product(product)?;
+    resolve_endpoint(region, endpoint, addressing)
+}
+
+/// The endpoint (`""`: the region's OSS endpoint) and addressing (`""`: the endpoint's default).
+pub fn resolve_endpoint(
+    region: &str,
+    endpoint: &str,
+    addressing: &str,
+) -> Result<(Endpoint, Addressing)> {
+    let endpoint = match endpoint {
+        "" => Endpoint::for_region(region)?,
+        e => Endpoint::parse(e)?,
+    };
+    let addressing = match addressing {
+        "" => endpoint.default_addressing(),
+        a => Addressing::parse(a)?,
+    };
+    Ok((endpoint, addressing))
+}
+
 /// Puts `req` in the client's bucket, signs it at `unix_seconds` and builds its URL.
 pub fn prepare(
     config: &ClientConfig,
@@ -52,14 +85,77 @@ pub fn prepare(
         unix_seconds,
         additional_headers,
     };
-    let signature = match mode {
-        SignMode::Header => sign_headers(&mut req, &params)?,
-        SignMode::Presign { expires_seconds } => presign(&mut req, &params, expires_seconds)?,
-    };
+    let host = host(&config.endpoint, config.addressing, req.bucket.as_deref());
+    let signature = sign(&mut req, &params, mode, &host)?;
     let http = HttpRequest {
         url: url(&config.endpoint, config.addressing, &req),
         method: req.method,
         headers: req.headers,
     };
     Ok((http, signature))
+}
+
+/// Signs `req` in either form. OSS lets `host` be an additional header: when
+/// `params.additional_headers` names it, `host` (the Host the URL implies) is signed. It is not
+/// left among the headers to send: every HTTP stack sets Host from the URL, and `fetch` refuses
+/// to set it at all.
+pub fn sign(
+    req: &mut Request,
+    params: &SigningParams,
+    mode: SignMode,
+    host: &str,
+) -> Result<Signature> {
+    let signs_host = params
+        .additional_headers
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case("host"));
+    if signs_host {
+        req.headers.push(("host".into(), host.into()));
+    }
+    let signed = match mode {
+        SignMode::Header => sign_headers(req, params),
+        SignMode::Presign { expires_seconds } => presign(req, params, expires_seconds),
+    };
+    if signs_host {
+        req.headers.retain(|(name, _)| name != "host");
+    }
+    signed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_is_signed_when_named_and_never_sent() {
+        let credentials = Credentials {
+            access_key_id: "ak".into(),
+            access_key_secret: "sk".into(),
+            security_token: None,
+        };
+        let config = ClientConfig {
+            region: "cn-hangzhou".into(),
+            product: "oss".into(),
+            endpoint: Endpoint::parse("http://127.0.0.1:9000").unwrap(),
+            addressing: Addressing::Path,
+            bucket: "bkt".into(),
+            credentials,
+        };
+        let req = || Request::new("GET", None, Some("k"));
+        let named = ["Host".to_string()];
+        let (http, signed) =
+            prepare(&config, req(), 1_700_000_000, &named, SignMode::Header).expect("signed");
+        assert!(signed.canonical_request.contains("\nhost:127.0.0.1:9000\n"));
+        assert_eq!(signed.additional_headers, ["host"]);
+        assert!(http.headers.iter().all(|(n, _)| n != "host"));
+        let auth = &http
+            .headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .unwrap()
+            .1;
+        assert!(auth.contains(",AdditionalHeaders=host,"), "{auth}");
+        let (_, unsigned) = prepare(&config, req(), 1_700_000_000, &[], SignMode::Header).unwrap();
+        assert!(!unsigned.canonical_request.contains("host:"));
+    }
 }

@@ -171,10 +171,12 @@ impl Endpoint {
         if !host_ok {
             return Err(bad("has an invalid host name"));
         }
+        // A URL leaves the scheme's default port out, and so does the Host header sent for it.
+        let default_port = if scheme == "https" { 443 } else { 80 };
         Ok(Endpoint {
             scheme,
             host: host.to_ascii_lowercase(),
-            port,
+            port: port.filter(|p| *p != default_port),
         })
     }
 
@@ -214,16 +216,15 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
     }
 }
 
-/// The URL to send `req` to.
-///
-/// Keys with `.` or `..` path segments have their `/` written as `%2F`: URL parsers (and so
-/// `fetch`) would otherwise resolve those segments away and address another object. OSS decodes
-/// the path before it computes the canonical URI, so the signature is unchanged.
-pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String {
-    let mut out = String::with_capacity(64 + req.key.as_ref().map_or(0, |k| k.len() * 3));
-    out.push_str(&endpoint.scheme);
-    out.push_str("://");
-    if let (Addressing::VirtualHosted, Some(bucket)) = (addressing, &req.bucket) {
+/// The `Host` of a request to `bucket` (`host[:port]`): what the URL built by [`url`] carries.
+pub fn host(endpoint: &Endpoint, addressing: Addressing, bucket: Option<&str>) -> String {
+    let mut out = String::with_capacity(endpoint.host.len() + 72);
+    push_host(&mut out, endpoint, addressing, bucket);
+    out
+}
+
+fn push_host(out: &mut String, endpoint: &Endpoint, addressing: Addressing, bucket: Option<&str>) {
+    if let (Addressing::VirtualHosted, Some(bucket)) = (addressing, bucket) {
         out.push_str(bucket);
         out.push('.');
     }
@@ -232,6 +233,19 @@ pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String
         out.push(':');
         out.push_str(&crate::text::decimal(u64::from(port)));
     }
+}
+
+/// The URL to send `req` to.
+///
+/// Keys with `.` or `..` path segments have their `/` written as `%2F`: URL parsers (and so
+/// `fetch`) would otherwise resolve those segments away and address another object. OSS decodes
+/// the path before it computes the canonical URI, so the signature is unchanged. (The keys `.`
+/// and `..` themselves cannot be addressed at all; `validate::object_key` refuses them.)
+pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String {
+    let mut out = String::with_capacity(64 + req.key.as_ref().map_or(0, |k| k.len() * 3));
+    out.push_str(&endpoint.scheme);
+    out.push_str("://");
+    push_host(&mut out, endpoint, addressing, req.bucket.as_deref());
     out.push('/');
     if let (Addressing::Path, Some(bucket)) = (addressing, &req.bucket) {
         out.push_str(bucket);
@@ -293,6 +307,11 @@ mod tests {
         assert!(Endpoint::parse("ftp://x").is_err());
         assert!(Endpoint::parse("http://x:0").is_err());
         assert!(Endpoint::parse("http://x:70000").is_err());
+        assert_eq!(Endpoint::parse("https://x:443").unwrap().port, None);
+        assert_eq!(Endpoint::parse("http://x:443").unwrap().port, Some(443));
+        let e = Endpoint::parse("http://x:8080").unwrap();
+        assert_eq!(host(&e, Addressing::VirtualHosted, Some("b")), "b.x:8080");
+        assert_eq!(host(&e, Addressing::Path, Some("b")), "x:8080");
         assert!(Endpoint::parse("http://a b").is_err());
         let v6 = Endpoint::parse("http://[::1]:8080").unwrap();
         assert_eq!((v6.host.as_str(), v6.port), ("[::1]", Some(8080)));

@@ -66,6 +66,16 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
             [what, " contains the control character ", &char_name(c)].concat(),
         ));
     }
+    // A URL path that is only `.` or `..` is resolved away by every URL parser (and so by
+    // `fetch`): the request would address the bucket or the service instead. Other dot segments
+    // are kept by `request::url`; a target travels in a header, where dots are harmless.
+    if code == ErrorCode::InvalidObjectName && (key == "." || key == "..") {
+        return Err(Error::new(
+            code,
+            field,
+            "object key must not be '.' or '..': a URL cannot address such an object",
+        ));
+    }
     Ok(())
 }
 
@@ -327,6 +337,14 @@ mod tests {
         let e = object_key("a\r\nb", "key", code).unwrap_err();
         assert!(e.message.contains("U+000D"), "{}", e.message);
         assert!(object_key("", "key", code).is_err());
+        for dots in [".", ".."] {
+            assert_eq!(object_key(dots, "key", code).unwrap_err().code, code);
+            let target = ErrorCode::InvalidSymlinkTarget;
+            assert!(object_key(dots, "target", target).is_ok());
+        }
+        for ok in ["...", "./a", "a/..", "%2e", ".a"] {
+            assert!(object_key(ok, "key", code).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -9,10 +9,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 use crate::object::object_request;
-use crate::prepare::{prepare, ClientConfig, SignMode};
-use crate::request::{Addressing, Endpoint, Request};
+use crate::prepare::{client_endpoint, prepare, resolve_endpoint, sign, ClientConfig, SignMode};
+use crate::request::{host, url, Request};
 use crate::response::{parse_error, parse_get_symlink};
-use crate::signer::{presign, sign_headers, Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
+use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 
 type Pairs = Vec<(String, String)>;
@@ -291,15 +291,10 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
     let op = p.string("op")?;
     let region = p.string("region")?;
     let bucket = p.string("bucket")?;
-    let endpoint = match p.value()?.filter(|e| !e.is_empty()) {
-        Some(e) => Endpoint::parse(e)?,
-        None => Endpoint::for_region(&region)?,
-    };
-    let addressing = match p.value()?.filter(|a| !a.is_empty()) {
-        Some(a) => Addressing::parse(a)?,
-        None => endpoint.default_addressing(),
-    };
+    let endpoint = p.value()?.unwrap_or_default();
+    let addressing = p.value()?.unwrap_or_default();
     let product = non_empty(p.optional()?).unwrap_or_else(|| "oss".into());
+    let (endpoint, addressing) = client_endpoint(&region, &bucket, endpoint, addressing, &product)?;
     let credentials = Credentials {
         access_key_id: p.string("accessKeyId")?,
         access_key_secret: p.string("accessKeySecret")?,
@@ -376,11 +371,41 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
     Ok(out)
 }
 
+/// Checks a client's settings without signing anything, so that `new OssClient()` refuses a bad
+/// region, bucket, endpoint, addressing, product or static key pair at once, with the rules every
+/// call applies. `credentials` is `[accessKeyId, accessKeySecret, securityToken]` (`""`: none),
+/// or empty for a credentials provider.
+#[wasm_bindgen(js_name = checkSettings)]
+pub fn check_settings(
+    region: &str,
+    bucket: &str,
+    endpoint: &str,
+    addressing: &str,
+    product: &str,
+    credentials: Vec<String>,
+) -> JsResult<()> {
+    let check = || {
+        client_endpoint(region, bucket, endpoint, addressing, product)?;
+        for (value, field) in credentials.iter().zip([
+            "credentials.accessKeyId",
+            "credentials.accessKeySecret",
+            "credentials.securityToken",
+        ]) {
+            if !(value.is_empty() && field.ends_with("Token")) {
+                crate::validate::credential(value, field)?;
+            }
+        }
+        Ok(())
+    };
+    check().map_err(|e: Error| js_error(&e))
+}
+
 /// Signs an arbitrary OSS request, in the header form or (with `presignExpires`) the query form.
 ///
-/// Input: `{ method, region, product?, bucket?, key?, query?, headers?, credentials, time,
-/// additionalHeaders?, presignExpires? }`. Output: `{ headers, query, signature, stringToSign,
-/// canonicalRequest }`.
+/// Input: `{ method, region, product?, endpoint?, addressing?, bucket?, key?, query?, headers?,
+/// credentials, time, additionalHeaders?, presignExpires? }`. Output: `{ url, headers, query,
+/// signature, stringToSign, canonicalRequest }`. `additionalHeaders` may name `host`: the Host
+/// of `url` is then signed.
 #[wasm_bindgen(js_name = signRequest)]
 pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
     run(|| {
@@ -397,6 +422,9 @@ pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
             crate::validate::bucket_name(b)?;
         }
         let key = non_empty(opt_string(&input, "key")?);
+        if let Some(k) = &key {
+            crate::validate::object_key(k, "key", ErrorCode::InvalidObjectName)?;
+        }
         let mut req = Request::new(&method, bucket.as_deref(), key.as_deref());
         req.query = pairs(&field(&input, "query"), "query")?;
         for (name, value) in pairs(&field(&input, "headers"), "headers")? {
@@ -404,6 +432,11 @@ pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
         }
         let credentials = credentials(&input)?;
         let region = string(&input, "region")?;
+        let (endpoint, addressing) = resolve_endpoint(
+            &region,
+            &opt_string(&input, "endpoint")?.unwrap_or_default(),
+            &opt_string(&input, "addressing")?.unwrap_or_default(),
+        )?;
         let product = non_empty(opt_string(&input, "product")?).unwrap_or_else(|| "oss".into());
         let additional = strings(&field(&input, "additionalHeaders"), "additionalHeaders")?;
         let params = SigningParams {
@@ -413,11 +446,14 @@ pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
             unix_seconds: unix_seconds(&input)?,
             additional_headers: &additional,
         };
-        let signed = match presign_expires(&input)? {
-            Some(e) => presign(&mut req, &params, e)?,
-            None => sign_headers(&mut req, &params)?,
+        let mode = match presign_expires(&input)? {
+            Some(expires_seconds) => SignMode::Presign { expires_seconds },
+            None => SignMode::Header,
         };
+        let host = host(&endpoint, addressing, req.bucket.as_deref());
+        let signed = sign(&mut req, &params, mode, &host)?;
         let out = Object::new();
+        set_str(&out, "url", &url(&endpoint, addressing, &req));
         set(&out, "headers", &js_pairs(&req.headers));
         set(&out, "query", &js_pairs(&req.query));
         set_str(&out, "signature", &signed.signature);

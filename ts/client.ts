@@ -3,14 +3,15 @@
  * signed, addressed); this class owns credentials, the clock offset, `fetch`, timeouts, abort
  * and retries.
  */
-import { callCore, isReady, prepareOperation, ready, type ClientSettings, type Operation, type Prepared } from './core.js';
+import { callCore, checkSettings, isReady, prepareOperation, ready, type ClientSettings, type Operation, type Prepared } from './core.js';
 import { CredentialCache, type ResolvedCredentials } from './credentials.js';
-import { OssError, redact } from './errors.js';
+import { networkError, OssError } from './errors.js';
 import * as input from './input.js';
 import type {
   FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
-  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, SignedHttpRequest, TargetState,
+  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, RetryOptions, SignedHttpRequest, TargetState,
 } from './types.js';
+import { WRITE_ID_META, writeIdFor } from './write-id.js';
 
 /** A complete answer: the body is read inside the attempt, under its timeout. */
 interface Answer {
@@ -53,8 +54,15 @@ const BATCH_MAX_ATTEMPTS = setMaxListeners ? 64 : 10;
 const DEFAULT_EXPIRES = 900;
 /** OSS's EC for a read through a symlink whose target is missing (HEAD/GET answer 404 NoSuchKey). */
 const DANGLING_LINK_EC = '0026-00000012';
-/** Errors after which a retried attempt's answer says nothing about whether the write happened. */
-const unsureAfterLostAnswer = new WeakSet<OssError>();
+/** How much of an error answer is read: OSS's error XML is well under 1 KB. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const EMPTY: Uint8Array = new Uint8Array(0);
+/**
+ * In Node an answer announced empty is not read: reading costs undici a stream pipeline for
+ * nothing. Browsers must read it, or they log the request as cancelled once the Response is
+ * collected ("(canceled)", net::ERR_ABORTED in the network panel).
+ */
+const SKIP_EMPTY_BODIES = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 export class OssClient {
   readonly region: string;
@@ -68,6 +76,8 @@ export class OssClient {
   readonly #timeoutMs: number;
   readonly #onRetry?: (info: RetryInfo) => void;
   #clockOffsetMs = 0;
+  /** Whether the settings passed the core's checks (done as soon as the core is loaded). */
+  #settingsChecked = false;
   /** The timeout batch new attempts join (see #joinTimeoutBatch). */
   #batch?: TimeoutBatch;
 
@@ -84,17 +94,34 @@ export class OssClient {
       addressing: input.optStr(options.addressing, 'addressing') ?? '',
       product: input.optStr(options.product, 'product') ?? 'oss',
     };
-    this.#credentials = new CredentialCache(options.credentials, input.optNumber(options.refreshMarginMs, 'refreshMarginMs') ?? 300_000);
-    const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+    // Every delay ends up in a timer, which turns anything over MAX_TIMER_MS into ~1 ms.
+    this.#timeoutMs = input.optRange(options.timeoutMs, 'timeoutMs', 0, input.MAX_TIMER_MS) ?? 60_000;
+    const retry = input.optObject<RetryOptions>(options.retry, 'retry');
+    this.#maxAttempts = input.optRange(retry.maxAttempts, 'retry.maxAttempts', 1, 100, true) ?? 3;
+    this.#baseDelayMs = input.optRange(retry.baseDelayMs, 'retry.baseDelayMs', 0, input.MAX_TIMER_MS) ?? 200;
+    this.#maxDelayMs = input.optRange(retry.maxDelayMs, 'retry.maxDelayMs', 0, input.MAX_TIMER_MS) ?? 20_000;
+    const refreshMarginMs = input.optRange(options.refreshMarginMs, 'refreshMarginMs', 0, input.MAX_TIMER_MS) ?? 300_000;
+    this.#credentials = new CredentialCache(options.credentials, refreshMarginMs);
+    const f = input.optFunction<FetchLike>(options.fetch, 'fetch') ?? (globalThis.fetch as FetchLike | undefined);
     if (typeof f !== 'function') throw new OssError({ code: 'InvalidInput', field: 'fetch', message: 'no fetch function: pass options.fetch' });
     // Unbound global fetch throws "Illegal invocation" in browsers and workers.
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-    const retry = options.retry ?? {};
-    this.#maxAttempts = Math.max(1, Math.floor(input.optNumber(retry.maxAttempts, 'retry.maxAttempts') ?? 3));
-    this.#baseDelayMs = input.optNumber(retry.baseDelayMs, 'retry.baseDelayMs') ?? 200;
-    this.#maxDelayMs = input.optNumber(retry.maxDelayMs, 'retry.maxDelayMs') ?? 20_000;
-    this.#timeoutMs = input.optNumber(options.timeoutMs, 'timeoutMs') ?? 60_000;
-    if (options.onRetry) this.#onRetry = options.onRetry;
+    const onRetry = input.optFunction<(info: RetryInfo) => void>(options.onRetry, 'onRetry');
+    if (onRetry) this.#onRetry = onRetry;
+    // Where the core is loaded (Node, workers, browsers after initWasm), bad settings are refused
+    // here; otherwise on the first call, once the core is loaded and before credentials are asked for.
+    if (isReady()) this.#checkSettings();
+  }
+
+  #checkSettings(): void {
+    checkSettings(this.#settings, this.#credentials.isProvider ? undefined : this.#credentials.peek());
+    this.#settingsChecked = true;
+  }
+
+  /** The core loaded and the settings checked: what every call needs before anything else. */
+  async #ready(): Promise<void> {
+    if (!isReady()) await ready();
+    if (!this.#settingsChecked) this.#checkSettings();
   }
 
   /** The correction applied to the local clock, learned from RequestTimeTooSkewed answers. */
@@ -117,22 +144,45 @@ export class OssClient {
    */
   async putSymlink(key: string, target: string, options: PutSymlinkOptions = {}): Promise<PutSymlinkResult> {
     const op = putSymlinkOperation(key, target, options);
+    const writeId = writeIdFor(options.writeId, op.forbidOverwrite);
+    if (writeId !== undefined) addWriteIdMeta(op, writeId);
     const signal = input.signal(options.signal);
     if (input.optBool(options.requireTarget, 'requireTarget')) await this.#requireTarget(op, signal);
     try {
       const answer = await this.#send(op, signal);
-      return { status: answer.status, ...writeResult(answer.headers), attempts: answer.attempts };
+      return { status: answer.status, ...writeResult(answer.headers), attempts: answer.attempts, ...(writeId ? { writeId } : {}) };
     } catch (e) {
-      // An earlier attempt may have created the link and lost its answer: if the link now points
-      // where we wanted, that attempt succeeded.
-      if (op.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && unsureAfterLostAnswer.has(e)) {
-        const link = await this.getSymlink(op.key, signal ? { signal } : {}).catch(() => undefined);
-        if (link && link.target === op.target) {
-          return { status: 200, requestId: link.requestId, etag: link.etag, ...(link.versionId ? { versionId: link.versionId } : {}), alreadyExisted: true, attempts: e.attempts };
-        }
+      // An attempt whose answer was lost may have made the link that a retry then met.
+      if (op.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && e.outcomeUnknown) {
+        return this.#claimEarlierWrite(op, writeId, e, signal);
       }
       throw e;
     }
+  }
+
+  /**
+   * `FileAlreadyExists` after a lost answer: the link is this call's only if it carries this
+   * call's write id (and target). Proven otherwise, the conflict stands with `outcomeUnknown`
+   * false; without a write id, or if the link cannot be read, it stands with `outcomeUnknown` true.
+   */
+  async #claimEarlierWrite(op: Operation & { target: string }, writeId: string | undefined, conflict: OssError, signal: AbortSignal | undefined): Promise<PutSymlinkResult> {
+    if (writeId === undefined) throw conflict;
+    let link: GetSymlinkResult;
+    try {
+      link = await this.getSymlink(op.key, signal ? { signal } : {});
+    } catch {
+      if (signal?.aborted) throw signal.reason;
+      throw conflict;
+    }
+    const linkWriteId = Object.entries(link.meta).find(([name]) => name.toLowerCase() === WRITE_ID_META)?.[1];
+    if (link.target !== op.target || linkWriteId !== writeId) {
+      conflict.outcomeUnknown = false;
+      throw conflict;
+    }
+    return {
+      status: 200, requestId: link.requestId, etag: link.etag, ...(link.versionId ? { versionId: link.versionId } : {}),
+      attempts: conflict.attempts, createdByEarlierAttempt: true, writeId,
+    };
   }
 
   /**
@@ -146,7 +196,7 @@ export class OssClient {
    * await fetch(req.url, { method: req.method, headers: req.headers });
    * ```
    */
-  signPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'signal' | 'requireTarget'> = {}): SignedHttpRequest {
+  signPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'signal' | 'writeId' | 'requireTarget'> = {}): SignedHttpRequest {
     const op = putSymlinkOperation(key, target, options);
     const credentials = this.#credentials.peek();
     if (!credentials) {
@@ -204,15 +254,15 @@ export class OssClient {
     // Bad input must fail before any request, the HEAD included: the core checks the whole
     // PutSymlink (key, target, headers) when it prepares it, so prepare it once unsent.
     if (!isReady()) await ready();
-    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(), this.#now());
+    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs), this.#now());
     const { key, target } = op;
     // A link to itself replaces its own target: once written, it is a link to a link.
     const { state, requestId } = key === target ? { state: 'symlink', requestId: '' } : await this.#targetState(target, signal).catch((e: unknown) => {
       // Say which request failed: a PutSymlink call answering AccessDenied for a HEAD is a puzzle.
       if (!(e instanceof OssError)) throw e;
-      const { code, status, requestId, hostId, ec, recommendDoc, serverTime, field, attempts } = e;
+      const { code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts } = e;
       const message = `requireTarget: the HEAD of the target failed, no link was written: ${e.message}`;
-      throw new OssError({ code, status, requestId, hostId, ec, recommendDoc, serverTime, field, attempts, message, cause: e });
+      throw new OssError({ code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts, message, cause: e });
     });
     if (state === 'exists') return;
     const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink, and OSS follows one level only';
@@ -229,8 +279,8 @@ export class OssClient {
    * so that another party (a browser) can create exactly this link until `expiresAt`. Nothing is
    * sent, so there is no `requireTarget` here: check the target with `headObject` if needed.
    */
-  async presignPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'requireTarget'> & PresignOptions = {}): Promise<PresignedRequest> {
-    return this.#presign(putSymlinkOperation(key, target, options), options.expires, 'PUT');
+  async presignPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'writeId' | 'requireTarget'> & PresignOptions = {}): Promise<PresignedRequest> {
+    return this.#presign(putSymlinkOperation(key, target, options), options.expires, 'PUT', input.signal(options.signal));
   }
 
   /** A presigned GetSymlink URL. */
@@ -262,10 +312,10 @@ export class OssClient {
     return objectResult(await this.#send(objectOperation('deleteObject', key, options), input.signal(options.signal)));
   }
 
-  async #presign(op: Operation, expiresOption: unknown, method: 'PUT' | 'GET'): Promise<PresignedRequest> {
+  async #presign(op: Operation, expiresOption: unknown, method: 'PUT' | 'GET', signal?: AbortSignal): Promise<PresignedRequest> {
     const expires = input.optNumber(expiresOption, 'expires') ?? DEFAULT_EXPIRES;
-    await ready();
-    const credentials = await this.#credentials.get();
+    await this.#ready();
+    const credentials = await this.#credentials.get(signal, this.#timeoutMs);
     const now = this.#now();
     const prepared = this.#prepare({ ...op, presignExpires: expires }, credentials, now);
     return { url: prepared.url, method, headers: Object.fromEntries(prepared.headers), expiresAt: new Date(Math.floor(now / 1000) * 1000 + expires * 1000) };
@@ -283,13 +333,13 @@ export class OssClient {
   /** Sends one operation with retries; resolves with a 2xx answer or rejects with an OssError. */
   async #send(op: Operation, signal: AbortSignal | undefined, body?: Body): Promise<Answer> {
     // Each await costs a promise and a trip through the microtask queue: skip the ones with
-    // nothing to wait for (core loaded, credentials fresh).
-    if (!isReady()) await ready();
+    // nothing to wait for (core loaded, settings checked, credentials fresh).
+    if (!this.#settingsChecked) await this.#ready();
     let refreshedExpiredToken = false;
     let unsure = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
-      const credentials = this.#credentials.peek() ?? await this.#credentials.get();
+      const credentials = this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs);
       const prepared = this.#prepare(op, credentials, this.#now());
       let error: OssError;
       let immediate = false;
@@ -303,8 +353,9 @@ export class OssClient {
         error = e;
       }
       error.attempts = attempt;
-      if (error.status === 0 || error.status >= 500) unsure = true;
-      if (unsure) unsureAfterLostAnswer.add(error);
+      if (isLostAnswer(error)) unsure = true;
+      // A write whose answer was lost may have been applied, whatever later attempts were told.
+      if (unsure && op.op !== 'getSymlink' && op.op !== 'getObject' && op.op !== 'headObject') error.outcomeUnknown = true;
 
       if (error.code === 'SecurityTokenExpired' && this.#credentials.isProvider && !refreshedExpiredToken) {
         refreshedExpiredToken = true;
@@ -354,22 +405,34 @@ export class OssClient {
     try {
       // The signal may have fired while credentials were awaited; its listener would never run.
       signal?.throwIfAborted();
-      const init: RequestInit = { method: prepared.method, headers: prepared.headers };
+      // A redirect is never followed: the request carries credentials (undici strips only
+      // Authorization from a cross-origin redirect, not x-oss-security-token), and another
+      // origin's 200 would be taken for OSS's.
+      const init: RequestInit = { method: prepared.method, headers: prepared.headers, redirect: 'manual' };
       if (fetchSignal) init.signal = fetchSignal;
       if (body !== undefined) init.body = body as BodyInit;
       const response = await this.#fetch(prepared.url, init);
-      // An empty body is not read: reading costs undici a stream pipeline for nothing.
-      const bytes = prepared.method === 'HEAD' || response.body === null || response.headers.get('content-length') === '0'
-        ? new Uint8Array(0)
-        : new Uint8Array(await response.arrayBuffer());
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+        void response.body?.cancel().catch(() => {});
+        throw redirectError(response, prepared.url, secretsOf(credentials));
+      }
+      let bytes = EMPTY;
+      if (prepared.method === 'HEAD' || response.body === null || (SKIP_EMPTY_BODIES && response.headers.get('content-length') === '0')) {
+        // nothing to read
+      } else if (response.status >= 200 && response.status < 300) {
+        bytes = new Uint8Array(await response.arrayBuffer());
+      } else {
+        bytes = await readPrefix(response.body, MAX_ERROR_BODY_BYTES);
+      }
       return { status: response.status, headers: response.headers, body: bytes };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
+      if (e instanceof OssError) throw e;
       const host = safeOrigin(prepared.url);
       const why = e instanceof Error ? describeFetchError(e) : String(e);
-      throw new OssError(timedOut || batch?.timedOut
-        ? { code: 'RequestTimeout', message: `no answer from ${host} within ${this.#timeoutMs} ms` }
-        : { code: 'NetworkError', message: redact(`request to ${host} failed: ${why}`, [credentials.accessKeySecret, credentials.securityToken]), cause: e });
+      throw timedOut || batch?.timedOut
+        ? new OssError({ code: 'RequestTimeout', message: `no answer from ${host} within ${this.#timeoutMs} ms` })
+        : networkError({ code: 'NetworkError', message: `request to ${host} failed: ${why}`, cause: e }, secretsOf(credentials));
     } finally {
       if (batch) this.#leaveTimeoutBatch(batch);
       if (timer !== undefined) clearTimeout(timer);
@@ -421,9 +484,8 @@ export class OssClient {
     const e = callCore<{ code: string; message: string; requestId: string; hostId: string; ec: string; recommendDoc: string; serverTime: string }>(
       (c) => c.parseErrorResponse(answer.status, [...answer.headers], text),
     );
-    const secrets = [credentials.accessKeySecret, credentials.securityToken];
     const serverTime = e.serverTime || (e.code === 'RequestTimeTooSkewed' ? answer.headers.get('date') ?? '' : '');
-    return new OssError({ ...e, message: redact(e.message, secrets), status: answer.status, serverTime });
+    return networkError({ ...e, status: answer.status, serverTime }, secretsOf(credentials));
   }
 }
 
@@ -481,6 +543,11 @@ function objectResult(answer: Answer): ObjectResult {
   return { status: answer.status, ...writeResult(answer.headers), headers: answer.headers, attempts: answer.attempts };
 }
 
+/** An attempt that may have been applied without its answer arriving. */
+function isLostAnswer(e: OssError): boolean {
+  return e.status >= 500 || e.code === 'NetworkError' || e.code === 'RequestTimeout';
+}
+
 /** Network errors, 5xx, 408, 429 and clock skew are worth another attempt; other 4xx are not. */
 function isRetryable(e: OssError): boolean {
   if (e.status === 0) return e.code === 'NetworkError' || e.code === 'RequestTimeout';
@@ -494,6 +561,72 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function secretsOf(c: ResolvedCredentials): string[] {
+  return c.securityToken ? [c.accessKeySecret, c.securityToken] : [c.accessKeySecret];
+}
+
+/** `{ 'x-oss-meta-oss-symlink-write-id': id }`, refusing a caller's metadata of that name. */
+function addWriteIdMeta(op: Operation, writeId: string): void {
+  const meta = op.meta ?? [];
+  if (meta.some(([name]) => name.toLowerCase() === WRITE_ID_META)) {
+    throw new OssError({
+      code: 'InvalidMetadata',
+      field: `meta.${WRITE_ID_META}`,
+      message: `meta.${WRITE_ID_META} is written by the library with forbidOverwrite: pass it as writeId instead`,
+    });
+  }
+  op.meta = [...meta, [WRITE_ID_META, writeId]];
+}
+
+/** At most `max` bytes of a body; the rest is cancelled, not downloaded. */
+async function readPrefix(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+    }
+    if (length >= max) void reader.cancel().catch(() => {});
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(Math.min(length, max));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, out.length - offset);
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** `UnexpectedRedirect`: the status, and where it pointed without the query (which may hold a token). */
+function redirectError(response: Response, url: string, secrets: string[]): OssError {
+  const raw = response.headers.get('location');
+  let location = '';
+  if (raw) {
+    try {
+      const target = new URL(raw, url);
+      location = target.origin + target.pathname;
+    } catch {
+      location = raw.split(/[?#]/)[0]!;
+    }
+  }
+  const what = response.status ? `HTTP ${response.status}` : 'a redirect';
+  return networkError({
+    code: 'UnexpectedRedirect',
+    status: response.status,
+    location,
+    requestId: response.headers.get('x-oss-request-id') ?? '',
+    message: `${safeOrigin(url)} answered with ${what}${location ? ` to ${location}` : ''}; redirects are never followed, `
+      + 'as the request carries credentials: check the endpoint and any proxy in between',
+  }, secrets);
 }
 
 function safeOrigin(url: string): string {

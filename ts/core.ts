@@ -11,6 +11,7 @@ export interface CoreExports {
   signRequest(input: unknown): unknown;
   parseErrorResponse(status: number, headers: unknown, body: string): unknown;
   parseGetSymlinkResponse(headers: unknown): unknown;
+  checkSettings(region: string, bucket: string, endpoint: string, addressing: string, product: string, credentials: string[]): void;
 }
 
 let core: CoreExports | undefined;
@@ -95,6 +96,15 @@ export interface ClientSettings {
   endpoint: string;
   addressing: string;
   product: string;
+}
+
+/**
+ * Checks a client's settings (and static credentials, if given) with the rules every call
+ * applies; throws the OssError of the first that is wrong.
+ */
+export function checkSettings(settings: ClientSettings, credentials?: OperationCredentials): void {
+  const keys = credentials ? [credentials.accessKeyId, credentials.accessKeySecret, credentials.securityToken ?? ''] : [];
+  callCore((c) => c.checkSettings(settings.region, settings.bucket, settings.endpoint, settings.addressing, settings.product, keys));
 }
 
 export interface OperationCredentials {

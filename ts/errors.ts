@@ -7,9 +7,10 @@
  * - answers from OSS: the HTTP `status` and OSS's `code`, `message`, `requestId`, `hostId`, `ec`,
  *   `recommendDoc` (and `serverTime` for `RequestTimeTooSkewed`);
  * - `requireTarget` refusals, before any write: `status` 0, `field` `target` and `code`
- *   `SymlinkTargetNotFound` or `SymlinkTargetIsSymlink` (with the HEAD's `requestId`).
+ *   `SymlinkTargetNotFound` or `SymlinkTargetIsSymlink` (with the HEAD's `requestId`);
+ * - `UnexpectedRedirect`: a 3xx answer (never followed), with `location` (its query left out).
  *
- * Messages never contain an access key secret or a security token.
+ * No field ever contains an access key secret or a security token.
  */
 export class OssError extends Error {
   override name = 'OssError';
@@ -26,8 +27,17 @@ export class OssError extends Error {
   readonly serverTime: string;
   /** For input errors: the option that is wrong, e.g. `key`, `meta.location`. */
   readonly field: string;
+  /** For `UnexpectedRedirect`: where the answer pointed, without its query string. */
+  readonly location: string;
   /** How many HTTP attempts were made before this error (0 for input errors). */
   attempts: number;
+  /**
+   * True when a write may have been applied although the call failed: an attempt's answer was
+   * lost (network error, timeout, 5xx) and the client could not prove what happened. For
+   * `putSymlink` with `forbidOverwrite`, a `FileAlreadyExists` with `outcomeUnknown: false` means
+   * the link is proven not to be this call's (another writer's, or there before).
+   */
+  outcomeUnknown: boolean;
 
   constructor(init: OssErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -39,7 +49,9 @@ export class OssError extends Error {
     this.recommendDoc = init.recommendDoc ?? '';
     this.serverTime = init.serverTime ?? '';
     this.field = init.field ?? '';
+    this.location = init.location ?? '';
     this.attempts = init.attempts ?? 0;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
   }
 
   /** True for input errors: refused before anything was sent (status 0, not a transport failure). */
@@ -59,7 +71,9 @@ export class OssError extends Error {
       recommendDoc: this.recommendDoc,
       serverTime: this.serverTime,
       field: this.field,
+      location: this.location,
       attempts: this.attempts,
+      outcomeUnknown: this.outcomeUnknown,
     };
   }
 }
@@ -69,7 +83,7 @@ const NOT_INPUT_ERRORS = new Set([
   // requireTarget's refusals: found by a HEAD of the target, not in the input.
   'SymlinkTargetNotFound', 'SymlinkTargetIsSymlink',
   'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
-  'WasmLoadError', 'WasmNotReady', 'InternalError',
+  'WasmLoadError', 'WasmNotReady', 'InternalError', 'UnexpectedRedirect',
 ]);
 
 export interface OssErrorInit {
@@ -82,8 +96,23 @@ export interface OssErrorInit {
   recommendDoc?: string;
   serverTime?: string;
   field?: string;
+  location?: string;
   attempts?: number;
+  outcomeUnknown?: boolean;
   cause?: unknown;
+}
+
+/**
+ * An error from what the network said, with the given secrets scrubbed from every string field:
+ * any of them may echo a header (a proxy that reflects the request, a hostile endpoint).
+ */
+export function networkError(init: OssErrorInit, secrets: readonly (string | undefined)[]): OssError {
+  const clean: OssErrorInit = { ...init };
+  for (const name of Object.keys(clean) as (keyof OssErrorInit)[]) {
+    const value = clean[name];
+    if (typeof value === 'string') (clean as unknown as Record<string, string>)[name] = redact(value, secrets);
+  }
+  return new OssError(clean);
 }
 
 /** Replaces every occurrence of the given secrets in `text`. */

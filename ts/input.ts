@@ -37,6 +37,32 @@ export function optNumber(value: unknown, field: string): number | undefined {
   return value;
 }
 
+/** The longest delay timers take: longer ones silently become ~1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A number in `min..max` (whole, if `integer`), or undefined when absent. */
+export function optRange(value: unknown, field: string, min: number, max: number, integer = false): number | undefined {
+  const n = optNumber(value, field);
+  if (n === undefined) return undefined;
+  if (n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw invalid(field, `must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${n}`);
+  }
+  return n;
+}
+
+/** An object of options (such as `retry`), or `{}` when absent. */
+export function optObject<T extends object>(value: unknown, field: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, `expected an object, got ${describe(value)}`);
+  return value as Partial<T>;
+}
+
+export function optFunction<T extends (...args: never[]) => unknown>(value: unknown, field: string): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'function') throw invalid(field, `expected a function, got ${describe(value)}`);
+  return value as T;
+}
+
 /** A `Record<string, string>` (or a `Map` or `Headers`) as `[name, value]` pairs, in order. */
 export function pairs(value: unknown, field: string): [string, string][] {
   if (value === undefined || value === null) return [];

@@ -9,7 +9,9 @@
  * ```
  *
  * It answers with a standard `Response` (status, headers, body), built once the whole body has
- * arrived; an empty body is `null` (no stream). It differs from the global `fetch` where OSS
+ * arrived; an empty body is `null` (no stream). Answers other than 2xx come at once with their
+ * body as a stream, so that a caller reads only as much of an error as it wants (OssClient reads
+ * at most 64 KB). It differs from the global `fetch` where OSS
  * requests do not care: redirects are returned, not followed; nothing is decompressed (no
  * `accept-encoding` is sent unless the caller sets one); no cookies, cache, CORS or default
  * `user-agent`/`accept` headers. Network failures reject with a `TypeError` whose `cause` is the
@@ -18,6 +20,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { Readable } from 'node:stream';
 import type { FetchLike } from './types.js';
 
 export interface NodeFetchOptions {
@@ -144,6 +147,8 @@ class Exchange {
   }
 
   #response(res: http.IncomingMessage): void {
+    const status = res.statusCode ?? 0;
+    if ((status < 200 || status >= 300) && this.method !== 'HEAD' && !NULL_BODY_STATUSES.has(status)) return this.#streamed(res, status);
     res.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk);
       this.#length += chunk.length;
@@ -178,6 +183,25 @@ class Exchange {
     Object.defineProperty(response, 'url', { value: this.url, enumerable: true });
     this.#settled = true;
     this.#cleanup();
+    this.settle.resolve(response);
+  }
+
+  /** A Response whose body streams in; the abort listener stays until the body is done. */
+  #streamed(res: http.IncomingMessage, status: number): void {
+    if (this.#settled) return void res.destroy();
+    let response: Response;
+    try {
+      if (status < 200 || status > 599) throw new TypeError(`fetch failed: unsupported HTTP status ${status}`);
+      response = new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage ?? '' });
+      const raw = res.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) response.headers.append(raw[i]!, raw[i + 1]!);
+    } catch (e) {
+      res.destroy();
+      return this.#fail(e instanceof TypeError ? e : new TypeError('fetch failed: invalid response', { cause: e }));
+    }
+    Object.defineProperty(response, 'url', { value: this.url, enumerable: true });
+    this.#settled = true;
+    res.once('close', () => this.#cleanup());
     this.settle.resolve(response);
   }
 

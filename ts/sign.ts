@@ -8,7 +8,7 @@
  *   query: { symlink: '' }, headers: { 'x-oss-symlink-target': 'a%20b.jpg' },
  *   credentials: { accessKeyId, accessKeySecret },
  * });
- * await fetch(url, { method: 'PUT', headers: signed.headers });
+ * await fetch(signed.url, { method: 'PUT', headers: signed.headers });
  * ```
  */
 import { callCore } from './core.js';
@@ -26,6 +26,8 @@ export function signRequest(request: SignRequestInput): SignedRequest {
     method: input.str(request.method, 'method'),
     region: input.str(request.region, 'region'),
     product: input.optStr(request.product, 'product'),
+    endpoint: input.optStr(request.endpoint, 'endpoint'),
+    addressing: input.optStr(request.addressing, 'addressing'),
     bucket: input.optStr(request.bucket, 'bucket'),
     key: input.optStr(request.key, 'key'),
     query: input.pairs(request.query, 'query'),
@@ -39,8 +41,8 @@ export function signRequest(request: SignRequestInput): SignedRequest {
     additionalHeaders: input.strList(request.additionalHeaders, 'additionalHeaders'),
     presignExpires: input.optNumber(request.presignExpires, 'presignExpires'),
   };
-  const out = callCore<{ headers: [string, string][]; query: [string, string][]; signature: string; stringToSign: string; canonicalRequest: string }>(
+  const out = callCore<{ url: string; headers: [string, string][]; query: [string, string][]; signature: string; stringToSign: string; canonicalRequest: string }>(
     (w) => w.signRequest(core),
   );
-  return { headers: Object.fromEntries(out.headers), query: out.query, signature: out.signature, stringToSign: out.stringToSign, canonicalRequest: out.canonicalRequest };
+  return { url: out.url, headers: Object.fromEntries(out.headers), query: out.query, signature: out.signature, stringToSign: out.stringToSign, canonicalRequest: out.canonicalRequest };
 }

@@ -76,6 +76,14 @@ export interface PutSymlinkOptions extends CallOptions {
   /** Names of `headers` to include in the signature. */
   additionalHeaders?: string[];
   /**
+   * With `forbidOverwrite`: the id written as `x-oss-meta-oss-symlink-write-id` so that, after a
+   * lost answer, the link can be proven to be this call's. Default: 32 random hex characters;
+   * pass your own (1 to 256 printable ASCII characters, e.g. derived from a job and row) to prove
+   * a write across processes, or `false` to write none (a lost answer then leaves the outcome
+   * unknown: `OssError.outcomeUnknown`). Not used without `forbidOverwrite`.
+   */
+  writeId?: string | false;
+  /**
    * Check the target first (one HEAD, with the same signal, retries and credentials) and refuse,
    * before any write, when it is missing (`SymlinkTargetNotFound`) or is itself a symlink
    * (`SymlinkTargetIsSymlink`). A check, not a lock: the target can still be deleted later.
@@ -99,10 +107,12 @@ export interface PutSymlinkResult {
   /** Set when the bucket is versioned. */
   versionId?: string;
   /**
-   * True when `forbidOverwrite` met an existing link after a lost answer, and that link already
-   * points to the requested target: an earlier attempt of this call created it.
+   * True when an attempt of this call made the link but its answer was lost, and a retry met
+   * `FileAlreadyExists`: proven by the link's target and write id (see `writeId`).
    */
-  alreadyExisted?: boolean;
+  createdByEarlierAttempt?: boolean;
+  /** The write id stored with the link (`forbidOverwrite` calls, unless `writeId: false`). */
+  writeId?: string;
   /** HTTP attempts made. */
   attempts: number;
 }
@@ -174,6 +184,10 @@ export interface SignRequestInput {
   region: string;
   /** `oss` (default) or `oss-cloudbox`. */
   product?: string;
+  /** Where the request goes, for `url` (and `host`): default `https://oss-<region>.aliyuncs.com`. */
+  endpoint?: string;
+  /** Default `virtual-hosted`, or `path` for IP addresses and localhost. */
+  addressing?: Addressing;
   bucket?: string;
   key?: string;
   /** Raw (unencoded) query parameters; `''` for a bare name such as `symlink`. */
@@ -183,12 +197,18 @@ export interface SignRequestInput {
   credentials: Credentials;
   /** Signing time. Default: now. */
   date?: Date;
+  /**
+   * Headers besides `x-oss-*`, `content-type` and `content-md5` to sign. `host` may be named: the
+   * Host of `url` is signed (and not returned in `headers`: HTTP stacks set it from the URL).
+   */
   additionalHeaders?: string[];
   /** Sign a presigned URL (query form) valid for this many seconds instead of a header. */
   presignExpires?: number;
 }
 
 export interface SignedRequest {
+  /** The URL to send the request to (with the presigned query parameters for presigned URLs). */
+  url: string;
   /** All headers to send, including `x-oss-date`, `x-oss-content-sha256`, `x-oss-security-token` and `authorization` (header form). */
   headers: Record<string, string>;
   /** The query parameters to send, in order, with the signature ones for presigned URLs. */

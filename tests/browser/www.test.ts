@@ -202,3 +202,33 @@ test('requireTarget and checkTarget in Chromium: the CORS-exposed headers tell m
   await assert.rejects(n.getSymlink('rt/a'), { code: 'NoSuchKey' });
   assert.deepEqual(pageErrors, []);
 });
+
+test('successful requests finish normally in Chromium: none is reported failed (net::ERR_ABORTED, "(canceled)")', async () => {
+  const failed: string[] = [];
+  const finished: string[] = [];
+  const ossOrigin = new URL(oss.url).origin;
+  const onFailed = (r: import('playwright-core').Request) => {
+    if (r.url().startsWith(ossOrigin)) failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+  };
+  const onFinished = (r: import('playwright-core').Request) => {
+    if (r.url().startsWith(ossOrigin) && r.method() !== 'OPTIONS') finished.push(`${r.method()} ${r.url()}`);
+  };
+  page.on('requestfailed', onFailed);
+  page.on('requestfinished', onFinished);
+  try {
+    await page.fill('#bucket', VERSIONED);
+    await page.check('input[name=cred-mode][value=sts]');
+    await page.setInputFiles('#file', { name: 'ok.txt', mimeType: 'text/plain', buffer: Buffer.from('fine') });
+    await page.fill('#alias', 'links/ok.txt');
+    await page.uncheck('#forbid');
+    assert.equal(await submit(), 'success', await page.textContent('#status') ?? '');
+    // requestfailed/requestfinished arrive after the response: give the last one a moment.
+    await page.waitForTimeout(300);
+  } finally {
+    page.off('requestfailed', onFailed);
+    page.off('requestfinished', onFinished);
+  }
+  assert.deepEqual(failed, []);
+  assert.ok(finished.some((r) => r.startsWith('PUT') && r.includes('?symlink')), finished.join('\n'));
+  assert.ok(finished.some((r) => r.startsWith('GET') && r.includes('?symlink')), finished.join('\n'));
+});

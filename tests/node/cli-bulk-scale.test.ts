@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { cliPath, csvCell, putSymlinkRequests, runCli, spawnCli, startHarness, type Harness } from './helpers/cli-harness.js';
+import { repoRoot } from './helpers/paths.js';
 
 let h: Harness;
 before(async () => { h = await startHarness(); });
@@ -175,7 +176,7 @@ test('row numbers are right for LF, CRLF and lone-CR line ends', async () => {
     const lines = ['link,target', 'ok/1,t', '/bad-key,t', '"two', 'lines",t', 'missing-target,', 'ok/2,t'];
     const manifest = join(h.dir, `ends-${name}.csv`);
     await writeFile(manifest, lines.join(ending) + ending);
-    const r = await runCli(['bulk', manifest, '--check', '--json'], { env: h.env });
+    const r = await runCli(['bulk', manifest, '--dry-run', '--json'], { env: h.env });
     const s = JSON.parse(r.stdout) as Summary;
     // Row 4 is the key with a line break (not allowed in a key); its row ends on line 5.
     assert.deepEqual(s.failures.map((f) => [f.row, f.code]), [[3, 'InvalidObjectName'], [4, 'InvalidObjectName'], [6, 'MissingTarget']], name);
@@ -187,7 +188,8 @@ test('a lone surrogate in a JSON Lines key stays exactly as written in the faile
   const manifest = join(h.dir, 'lone.jsonl');
   const lone = '{"link":"bad/\\ud800 lone","target":"t","meta":{"a":"1"}}';
   await writeFile(manifest, `{"link":"ok/lone","target":"t"}\n${lone}\n`);
-  const r = await runCli(['bulk', manifest, '--json'], { env: h.env });
+  // The default name for a JSON Lines manifest, given explicitly.
+  const r = await runCli(['bulk', manifest, '--json', '--failed', `${manifest}.failed.jsonl`], { env: h.env });
   assert.equal(r.code, 1, r.stderr);
   const failed = await readFile(`${manifest}.failed.jsonl`, 'utf8');
   assert.ok(failed.includes('\\ud800 lone'), failed);
@@ -205,4 +207,23 @@ test('no Node warning reaches the user (MaxListenersExceededWarning)', async () 
   const r = await runCli(['bulk', manifest, '--concurrency', '64'], { env: h.env });
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /Warning|MaxListeners/);
+});
+
+test('the Kubernetes Indexed Job example: N matches completions, and its command line runs', async () => {
+  const yaml = await readFile(join(repoRoot, 'examples', 'k8s-bulk-indexed-job.yaml'), 'utf8');
+  const completions = Number(/^\s*completions:\s*(\d+)/m.exec(yaml)?.[1]);
+  const command = /npx --yes oss-symlink@\S+ (bulk [^;]+);/.exec(yaml.replace(/\s*\n\s*/g, ' '))?.[1];
+  assert.ok(command, 'the bulk command line');
+  const shards = Number(/--shard "\$JOB_COMPLETION_INDEX\/(\d+)"/.exec(command)?.[1]);
+  assert.equal(shards, completions);
+  const manifest = join(h.dir, 'k8s.csv');
+  await writeFile(manifest, csvText(rowsOf('k8s', 200)));
+  let total = 0;
+  for (let index = 0; index < completions; index++) {
+    const args = command.replace('/work/moves.csv.gz', manifest).replace('"$JOB_COMPLETION_INDEX', `"${index}`).replaceAll('"', '').split(' ');
+    const r = await runCli([...args, '--check', '--json'], { env: h.env });
+    assert.equal(r.code, 0, r.stderr);
+    total += (JSON.parse(r.stdout) as Summary).toLink!;
+  }
+  assert.equal(total, 200);
 });

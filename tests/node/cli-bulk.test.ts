@@ -228,7 +228,7 @@ test('Ctrl-C stops cleanly: exit 130, every counted row journaled; the rerun fin
   await verifyLinked(Array.from({ length: n }, (_, i) => [`int/${i}`, `t/int/${i}`]));
 });
 
-test('--forbid-overwrite rows written by a run whose answers were lost count as done on resume', { timeout: 60_000 }, async () => {
+test('--forbid-overwrite rows written by a run whose answers were lost count as done on resume, proven by the write-id', { timeout: 60_000 }, async () => {
   const n = 20;
   await h.client.putSymlink('lost/pre', 'someone-else');
   const manifest = join(h.dir, 'lost.csv');
@@ -250,12 +250,18 @@ test('--forbid-overwrite rows written by a run whose answers were lost count as 
   assert.deepEqual([sf.linked, sf.failed], [0, n + 1]);
   assert.ok(sf.failures.every((f) => f.code === 'FileAlreadyExists'));
 
-  // ...with it, a link that already points where the row asks was this command's own write.
+  // Another writer replaces one of them in between, with the same target but without this job's write-id.
+  await h.client.deleteObject('lost/0');
+  await h.client.putSymlink('lost/0', 't/lost/0');
+
+  // ...with it, a link that points where the row asks and carries the write-id this job derives
+  // for it (from the journal's run id and the link) was this command's own write; the one
+  // another writer made is not, though its target is the same.
   const resumed = await runCli(['bulk', manifest, '--json', '--forbid-overwrite'], { env: h.env });
   assert.equal(resumed.code, 1, resumed.stderr);
   const s2 = JSON.parse(resumed.stdout) as Summary;
-  assert.deepEqual([s2.linked, s2.alreadyExisted, s2.failed], [n, n, 1]);
-  assert.deepEqual(s2.failures.map((f) => [f.link, f.code]), [['lost/pre', 'FileAlreadyExists']]);
+  assert.deepEqual([s2.linked, s2.alreadyExisted, s2.failed], [n - 1, n - 1, 2]);
+  assert.deepEqual(s2.failures.map((f) => [f.link, f.code]).sort(), [['lost/0', 'FileAlreadyExists'], ['lost/pre', 'FileAlreadyExists']]);
   assert.equal((await h.client.getSymlink('lost/pre')).target, 'someone-else');
 });
 

@@ -135,17 +135,20 @@ test('STS credentials from the server: used, refreshed before expiry, and refres
   assert.equal(calls, before + 1);
 });
 
-test('an answer lost after the write, with forbidOverwrite: reported as alreadyExisted', async () => {
+test('an answer lost after the write, with forbidOverwrite: proven by the write id, reported as createdByEarlierAttempt', async () => {
   server.setFaults({ lostAnswerRate: 1 });
   const c = client({ onRetry: () => server.setFaults({}) });
   try {
     const r = await c.putSymlink('lost/one', 'the/target', { forbidOverwrite: true });
-    assert.equal(r.alreadyExisted, true);
+    assert.equal(r.createdByEarlierAttempt, true);
     assert.equal(r.attempts, 2);
+    assert.match(r.writeId ?? '', /^[0-9a-f]{32}$/);
+    const link = await client().getSymlink('lost/one');
+    assert.equal(link.target, 'the/target');
+    assert.equal(link.meta['oss-symlink-write-id'], r.writeId, 'the write id is stored with the link');
   } finally {
     server.setFaults({});
   }
-  assert.equal((await client().getSymlink('lost/one')).target, 'the/target');
 });
 
 test('signPutSymlink: a signed request to send with any HTTP stack', async () => {

@@ -22,8 +22,10 @@ test('putSymlink sends PUT /bucket/key?symlink with every option as a header', a
     meta: { location: 'hz' }, tagging: { team: 'web', 'a b': 'c&d' },
     headers: { 'Content-Disposition': 'attachment' }, additionalHeaders: ['content-disposition'],
   });
-  assert.deepEqual(r, { status: 200, requestId: 'RID', etag: '"0A47"', versionId: 'V1', attempts: 1 });
   const req = server.requests.at(-1)!;
+  assert.match(r.writeId ?? '', /^[0-9a-f]{32}$/, 'forbidOverwrite writes a random write id');
+  assert.deepEqual(r, { status: 200, requestId: 'RID', etag: '"0A47"', versionId: 'V1', attempts: 1, writeId: r.writeId });
+  assert.equal(req.headers['x-oss-meta-oss-symlink-write-id'], r.writeId);
   assert.equal(req.method, 'PUT');
   assert.equal(req.url, '/examplebucket/links/today.jpg?symlink');
   assert.equal(req.headers['x-oss-symlink-target'], 'photos/2026/%E5%8E%9F%E5%9B%BE%201.jpg');
@@ -104,8 +106,8 @@ test('invalid input rejects with a typed error before fetch is called', async ()
     [() => c.putSymlink(42 as never, 't'), 'InvalidInput', 'key'],
     [() => c.putSymlink('k', 't', { meta: { a: 1 as never } }), 'InvalidInput', 'meta.a'],
     [() => c.putSymlink('k', 't', { meta: JSON.parse('{"__proto__": "x"}') as Record<string, string> }), 'InvalidMetadata', 'meta.__proto__'],
-    [() => new OssClient({ region: 'cn-hangzhou', bucket: 'Bad_Bucket', credentials, fetch }).putSymlink('k', 't'), 'InvalidBucketName', 'bucket'],
-    [() => new OssClient({ region: 'cn-hangzhou', bucket: 'b0b', credentials: { accessKeyId: '', accessKeySecret: 's' }, fetch }).putSymlink('k', 't'), 'InvalidCredentials', 'accessKeyId'],
+    [async () => new OssClient({ region: 'cn-hangzhou', bucket: 'Bad_Bucket', credentials, fetch }).putSymlink('k', 't'), 'InvalidBucketName', 'bucket'],
+    [async () => new OssClient({ region: 'cn-hangzhou', bucket: 'b0b', credentials: { accessKeyId: '', accessKeySecret: 's' }, fetch }).putSymlink('k', 't'), 'InvalidCredentials', 'credentials.accessKeyId'],
   ];
   for (const [call, code, field] of cases) {
     const e = await call().catch((x: unknown) => x);

@@ -24,7 +24,7 @@ function recordingClient() {
 }
 
 async function expectRefused(call: () => Promise<unknown>, code: string | RegExp, sentBefore: number, sent: unknown[]) {
-  const e = await call().then(() => undefined, (x: unknown) => x);
+  const e = await (async () => call())().then(() => undefined, (x: unknown) => x);
   produced.push(e);
   assert.ok(e instanceof OssError, `expected an OssError, got ${String(e)}`);
   if (typeof code === 'string') assert.equal(e.code, code, e.message);

@@ -95,6 +95,10 @@ test('resuming at a row: rows before it are not parsed; a changed manifest is re
     const rest = await all((await Manifest.open(file)).rows({ from: { offset: at.offset, line: at.line }, verify }));
     assert.deepEqual(rest.map(brief), rows.slice(25_000).map(brief), file);
   }
+  // The first row as the verified one (the journal's checkpoint right after it); `from` need not be a row boundary.
+  const first = { offset: rows[0]!.offset, line: rows[0]!.line, hash: rowHash(rows[0]!.raw!) };
+  const fromSecond = await all(readManifest(path, { from: { offset: rows[0]!.offset + 1, line: 0 }, verify: first }));
+  assert.deepEqual(fromSecond.map(brief), rows.slice(1).map(brief));
   // One row inserted near the start: everything after it moved.
   await writeFile(path, [lines[0], 'new,row', ...lines.slice(1)].join('\n') + '\n');
   await assert.rejects(all(readManifest(path, { from: at, verify })), /changed since the journal was written/);

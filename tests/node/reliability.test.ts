@@ -195,14 +195,15 @@ test('timeoutMs bounds each attempt; the last one rejects with RequestTimeout', 
   assert.ok(Date.now() - t0 < 2000);
 });
 
-test('forbidOverwrite after a lost answer: the link made by the lost attempt is reported as alreadyExisted', async () => {
-  const links = new Map<string, string>();
-  const apply = (req: { url: string; headers: Record<string, string> }) => links.set(new URL(req.url, 'http://x').pathname, req.headers['x-oss-symlink-target']!);
+test('forbidOverwrite after a lost answer: the link made by the lost attempt is proven by its write id', async () => {
+  const links = new Map<string, { target: string; writeId: string }>();
+  const apply = (req: { url: string; headers: Record<string, string> }) => links.set(new URL(req.url, 'http://x').pathname, { target: req.headers['x-oss-symlink-target']!, writeId: req.headers['x-oss-meta-oss-symlink-write-id'] ?? '' });
   let lose = true;
   server.handler = (req, res, i) => {
     const path = new URL(req.url, 'http://x').pathname;
     if (req.method === 'GET') {
-      res.writeHead(links.has(path) ? 200 : 404, { 'x-oss-symlink-target': links.get(path) ?? '', etag: '"L"', 'x-oss-request-id': 'GET-ID' });
+      const link = links.get(path);
+      res.writeHead(link ? 200 : 404, { 'x-oss-symlink-target': link?.target ?? '', 'x-oss-meta-oss-symlink-write-id': link?.writeId ?? '', etag: '"L"', 'x-oss-request-id': 'GET-ID' });
       return void res.end();
     }
     if (links.has(path) && req.headers['x-oss-forbid-overwrite'] === 'true') return xmlError(res, 409, 'FileAlreadyExists');
@@ -210,14 +211,13 @@ test('forbidOverwrite after a lost answer: the link made by the lost attempt is 
     if (lose) return void res.socket?.destroy(); // applied, answer lost
     ok(req, res, i);
   };
-  const r = await client().putSymlink('lost/链接', 'target/原图.jpg', { forbidOverwrite: true });
-  assert.equal(r.alreadyExisted, true);
+  const r = await client().putSymlink('lost/链接', 'target/原图.jpg', { forbidOverwrite: true, writeId: 'job-7/row-12' });
+  assert.equal(r.createdByEarlierAttempt, true);
+  assert.equal(r.writeId, 'job-7/row-12');
   assert.equal(r.attempts, 2);
   assert.equal(r.etag, '"L"');
-  // A link to another target is still a conflict.
+  // A link to another target is still a conflict, and proven not to be ours.
   lose = false;
-  links.set('/bkt/other', 'somewhere-else');
-  await assert.rejects(client().putSymlink('other', 'mine', { forbidOverwrite: true }), { code: 'FileAlreadyExists' });
-  // And without a lost answer, an existing identical link is an honest FileAlreadyExists.
-  await assert.rejects(client().putSymlink('lost/链接', 'target/原图.jpg', { forbidOverwrite: true }), { code: 'FileAlreadyExists' });
+  links.set('/bkt/other', { target: 'somewhere-else', writeId: '' });
+  await assert.rejects(client().putSymlink('other', 'mine', { forbidOverwrite: true }), { code: 'FileAlreadyExists', outcomeUnknown: false });
 });

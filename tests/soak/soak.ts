@@ -109,7 +109,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       try {
         // Half of the links forbid overwriting, so a lost answer meets FileAlreadyExists on retry.
         const r = await client.putSymlink(link(i), target(i), { forbidOverwrite: i % 2 === 0 });
-        if (r.alreadyExisted) result.alreadyExisted++;
+        if (r.createdByEarlierAttempt) result.alreadyExisted++;
         else result.created++;
       } catch (e) {
         result.failed++;

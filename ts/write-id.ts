@@ -1,0 +1,45 @@
+/**
+ * The write id: the proof that a link found after a lost answer was made by this call. With
+ * `forbidOverwrite`, `putSymlink` writes a random id as user metadata; when a retry meets
+ * `FileAlreadyExists`, the link is this call's only if it carries the same id (and target).
+ */
+import { OssError } from './errors.js';
+
+/** The metadata name (without `x-oss-meta-`) that carries the write id. */
+export const WRITE_ID_META = 'oss-symlink-write-id';
+
+type RandomValues = (bytes: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
+
+let randomValues: RandomValues | undefined;
+
+/** For runtimes without `globalThis.crypto` (Node 18): the Node entry installs node:crypto's. */
+export function setRandomValues(source: RandomValues): void {
+  randomValues = source;
+}
+
+/** 32 lower-case hex characters (128 random bits). */
+export function randomWriteId(): string {
+  const fill: RandomValues = randomValues ?? ((b) => globalThis.crypto.getRandomValues(b));
+  let hex = '';
+  for (const byte of fill(new Uint8Array(16))) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/**
+ * The write id a call uses: the caller's, a random one (default), or none (`false`). Only
+ * `forbidOverwrite` calls use one: without it there is no conflict to explain.
+ */
+export function writeIdFor(option: unknown, forbidOverwrite: boolean | undefined): string | undefined {
+  const given = option !== undefined && option !== null && option !== false;
+  if (given && (typeof option !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(option))) throw invalidWriteId();
+  if (!forbidOverwrite || option === false) return undefined;
+  return typeof option === 'string' ? option : randomWriteId();
+}
+
+function invalidWriteId(): OssError {
+  return new OssError({
+    code: 'InvalidInput',
+    field: 'writeId',
+    message: 'writeId must be false or 1 to 256 printable ASCII characters without spaces',
+  });
+}
