@@ -3,7 +3,7 @@
  * measured side by side in this one run on this machine. Prints a table and writes
  * bench/results.json.
  *
- *   node dist/bench/run.js [--only=sign,size,cold,bulk,bulk-scale] [--quick]
+ *   node dist/bench/run.js [--only=sign,size,cold,bulk,server-scale,bulk-scale] [--quick]
  *
  * `--only` runs some sections and prints them without writing results.json; `--quick` shortens
  * everything (for trying the benchmark itself, not for figures).
@@ -15,6 +15,7 @@ import { measureBulk, type BulkResult } from './bulk.js';
 import { measureBulkScale, type BulkScaleResult } from './bulk-scale.js';
 import { measureColdStart } from './cold-start.js';
 import { machine, repoRoot } from './common.js';
+import { measureServerScale, type ServerScaleResult } from './server-scale.js';
 import { measureSign, type SignResult } from './sign.js';
 import { measureSize } from './size.js';
 
@@ -29,6 +30,11 @@ const BULK = { count: quick ? 2000 : 10_000, concurrency: 32, warmup: quick ? 50
 const BULK_SCALE = { small: quick ? 100_000 : 1_000_000, large: quick ? 1_000_000 : 10_000_000 };
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+// server-scale runs by default; --server-scale=1000000,10000000 picks its sizes.
+if (!onlyArg) sections.add('server-scale');
+const scaleArg = args.find((a) => a.startsWith('--server-scale='));
+const SERVER_SCALE_LINKS = scaleArg ? scaleArg.slice('--server-scale='.length).split(',').map(Number) : [quick ? 100_000 : 1_000_000];
 
 interface Row {
   measure: string;
@@ -95,6 +101,10 @@ async function main(): Promise<void> {
     addSign(results, sign);
   }
 
+  if (sections.has('server-scale')) {
+    addServerScale(results, await measureServerScale(SERVER_SCALE_LINKS, log));
+  }
+
   if (sections.has('bulk')) {
     log(`bulk: ${BULK.count} PutSymlink × ${BULK.rounds} rounds per scenario at concurrency ${BULK.concurrency} (+${BULK.warmup} warm-up), server in a child process`);
     const bulk = await measureBulk(BULK);
@@ -149,6 +159,25 @@ function addSign(results: Record<string, unknown>, sign: SignResult): void {
     const b = sign.boundary;
     row('  wasm boundary', `bare call ${n1(b.emptyCallNs)} ns`,
       `signRequest: ${b.signRequestCrossings.toWasm} calls in, ${b.signRequestCrossings.toJs} out; signPutSymlink's core call: ${b.prepareOperationCrossings.toWasm} in, ${b.prepareOperationCrossings.toJs} out`, '');
+  }
+}
+
+const SERVER_BYTES_PER_LINK_GOAL = 100;
+
+function addServerScale(results: Record<string, unknown>, scale: ServerScaleResult[]): void {
+  results.server_scale = {
+    scenario: 'serve --data: links stored through the server Store (records as PutSymlink writes them), then a restart in a fresh process reads every one back',
+    runs: scale,
+  };
+  for (const r of scale) {
+    const size = r.links >= 1e6 ? `${r.links / 1e6}M` : `${r.links / 1e3}k`;
+    const complete = r.missing === 0 && r.links === r.stored;
+    row(`Server --data reopen, ${size} links`, `${n1(r.open_ms / 1000)} s, every link back: ${complete ? 'yes' : `${n0(r.missing)} missing`}`,
+      `log ${n0(r.log_bytes / 1048576)} MB; read back in ${n1(r.check_ms / 1000)} s`, '', 'every acknowledged link reopens', complete);
+    const map = r.map_bytes_per_link;
+    row(`  memory per stored link`, `${n1(r.rss_bytes_per_link)} B RSS (${n1(r.held_bytes_per_link)} B heap+buffers)`,
+      `${map ? `a Map of the keys alone ${n1(map)} B; ` : ''}RSS ${n0(r.rss_mb)} MB, peak ${n0(r.peak_rss_mb)} MB; filled at ${n0(r.fill_per_s)} links/s`,
+      map ? `${(r.held_bytes_per_link / map * 100).toFixed(0)}% of it` : '', `≤ ${SERVER_BYTES_PER_LINK_GOAL} B`, r.rss_bytes_per_link <= SERVER_BYTES_PER_LINK_GOAL);
   }
 }
 

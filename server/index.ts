@@ -17,12 +17,13 @@ import {
   type OpRequest,
   type OpResponse,
 } from './operations.js';
-import { Store } from './store.js';
+import { Store, type StoreStats } from './store.js';
 import { OssError, errorXml, errors } from './xml.js';
 
 export type { Faults } from './faults.js';
 export type { StsCredentials } from './credentials.js';
 export type { Credential } from './auth.js';
+export type { StoreStats } from './store.js';
 
 /** A key pair for local development only; printed by `serve` when no keys are configured. */
 export const DEV_CREDENTIALS: Readonly<Credential> = Object.freeze({
@@ -47,6 +48,11 @@ export interface ServerOptions {
   region?: string;
   /** Directory for durable storage; in memory when absent. */
   dataDir?: string;
+  /**
+   * Verify and answer every request as usual but keep no object: writes succeed, reads find
+   * nothing. For load tests of clients at sizes no store should have to hold. Not with dataDir.
+   */
+  discard?: boolean;
   faults?: Faults;
   /** Serve `POST /-/sts` returning mintSts() as JSON (for the browser demo). */
   stsEndpoint?: boolean;
@@ -96,6 +102,8 @@ export interface OssServer {
   readonly credentials: readonly Credential[];
   /** A snapshot of the counters. */
   readonly stats: ServerStats;
+  /** Figures of the object store: keys held, log size, what opening it recovered. */
+  readonly storage: StoreStats;
   /** Recent requests, oldest first (bounded). */
   readonly requests: readonly LoggedRequest[];
   clearRequests(): void;
@@ -251,7 +259,8 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
   const permanentCredentials = (options.credentials ?? [DEV_CREDENTIALS]).map((c) => ({ ...c }));
   const registry = new CredentialRegistry(permanentCredentials);
   const faults = new FaultInjector(options.faults);
-  const store = await Store.open(options.dataDir);
+  if (options.discard && options.dataDir) throw new Error('discard and dataDir cannot be used together');
+  const store = await Store.open(options.dataDir, { discard: options.discard ?? false });
   const now = () => Date.now() + faults.clockOffsetMs;
 
   for (const name of [...(options.buckets ?? []), ...(options.versioned ?? [])]) {
@@ -514,6 +523,9 @@ export async function startServer(options: ServerOptions = {}): Promise<OssServe
     credentials: permanentCredentials,
     get stats(): ServerStats {
       return { requests: stats.requests, responses: { ...stats.responses }, faults: { ...stats.faults } };
+    },
+    get storage(): StoreStats {
+      return store.stats();
     },
     get requests(): readonly LoggedRequest[] {
       return requestLog;

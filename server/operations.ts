@@ -261,7 +261,7 @@ function versionToRead(req: OpRequest): ObjectVersion {
   if (!version) {
     // Anonymous callers of a private bucket must not learn whether a key exists.
     if (anonymous) throw errors.accessDenied('You have no right to access this object because of bucket acl.');
-    if (versionId !== undefined && req.bucket.objects.has(req.key)) {
+    if (versionId !== undefined && req.store.hasKey(req.bucket, req.key)) {
       throw new OssError(404, 'NoSuchVersion', 'The specified version does not exist.', '0026-00000003');
     }
     throw errors.noSuchKey(req.key);

@@ -18,6 +18,8 @@ Options:
                     (repeatable; implies --sts; '*' is refused)
   --region R        region expected in the V4 signature scope (default cn-hangzhou)
   --log             print one line per request
+  --discard         check and answer every request but store nothing (writes succeed, reads
+                    find nothing): a target for load tests of clients at any size
   --help            show this text
 
 Keys come from OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET; without them a development key pair
@@ -52,6 +54,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       case '--bucket': options.buckets!.push(value()); break;
       case '--versioned': options.versioned!.push(value()); break;
       case '--data': options.dataDir = value(); break;
+      case '--discard': options.discard = true; break;
       case '--region': options.region = value(); break;
       case '--sts': options.stsEndpoint = true; break;
       case '--sts-allow-origin': {
@@ -69,6 +72,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       default: throw new Error(`unknown option ${arg}\n\n${SERVE_USAGE}`);
     }
   }
+  if (options.discard && options.dataDir) throw new Error(`--discard and --data cannot be used together\n\n${SERVE_USAGE}`);
   if (options.buckets!.length === 0 && options.versioned!.length === 0) options.buckets = ['examplebucket'];
   return { options, help, logRequests };
 }
@@ -81,6 +85,18 @@ function credentialsFromEnv(env: NodeJS.ProcessEnv): { accessKeyId: string; acce
   return { accessKeyId, accessKeySecret };
 }
 
+type OpenedStore = { keys: number; logBytes: number; tornTailBytes: number; compacted: boolean };
+
+function storageLine(options: ServerOptions, storage: OpenedStore, openMs: number): string {
+  if (options.discard) return 'none: --discard answers writes as stored and keeps nothing (reads find nothing)';
+  if (!options.dataDir) return 'in memory (lost on exit)';
+  const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+  let line = `durable in ${options.dataDir}: ${storage.keys.toLocaleString('en-US')} keys, log ${mb(storage.logBytes)}, opened in ${(openMs / 1000).toFixed(1)} s`;
+  if (storage.compacted) line += ' (compacted)';
+  if (storage.tornTailBytes > 0) line += `; cut ${storage.tornTailBytes} bytes of a write interrupted by a crash (never acknowledged)`;
+  return line;
+}
+
 /** Starts the server, prints how to use it, and resolves after SIGINT/SIGTERM closed it. */
 export async function runServe(argv: string[]): Promise<void> {
   const { options, help, logRequests } = parseServeArgs(argv);
@@ -90,6 +106,7 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const fromEnv = credentialsFromEnv(process.env);
   const credentials = fromEnv ?? DEV_CREDENTIALS;
+  const opening = performance.now();
   const server = await startServer({
     ...options,
     credentials: [credentials],
@@ -114,7 +131,7 @@ export async function runServe(argv: string[]): Promise<void> {
   console.log(`Local OSS server listening on ${server.url}`);
   console.log(`  region:    ${server.region}`);
   console.log(`  buckets:   ${buckets.join(', ')}`);
-  console.log(`  storage:   ${options.dataDir ? `durable in ${options.dataDir}` : 'in memory (lost on exit)'}`);
+  console.log(`  storage:   ${storageLine(options, server.storage, performance.now() - opening)}`);
   if (fromEnv) {
     console.log(`  key pair:  ${credentials.accessKeyId} from OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET`);
   } else {

@@ -494,8 +494,10 @@ describe('persistence with dataDir', () => {
     } finally {
       await first.close();
     }
-    // A torn last line, as a crash mid-append would leave.
-    appendFileSync(path.join(dataDir, 'journal.jsonl'), '{"t":"put","bucket":"plain","key":"torn","v":{');
+    // A torn last record, as a crash mid-append would leave: it claims 200 bytes and has 30.
+    const torn = Buffer.alloc(30, 7);
+    torn.writeUInt32LE(200, 0);
+    appendFileSync(path.join(dataDir, 'store.log'), torn);
 
     const second = await startServer({ credentials: baseOptions.credentials, immutable: baseOptions.immutable, dataDir });
     try {
