@@ -379,7 +379,7 @@ async function run(
 
   async function dispatch(p: Pending): Promise<void> {
     if (p.superseded) return;
-    if (window.get(p.item.key) === p) window.delete(p.item.key);
+    if (waitingByLink.get(p.item.key) === p) waitingByLink.delete(p.item.key);
     if (s.dryRun) {
       toLink++;
       return finish(p.slot, 'done');
@@ -388,6 +388,7 @@ async function run(
     if (stopped) return;
     // Rows of one link go one after the other, in manifest order.
     const key = p.item.key;
+    if (p.item.offset < lastDoneAfter) sentBeforeDone.add(key);
     const previous = byLink.get(key);
     const task: Promise<void> = (previous ? previous.then(() => send(p)) : send(p)).finally(() => {
       inFlight.delete(task);
@@ -397,8 +398,14 @@ async function run(
     byLink.set(key, task);
   }
 
+  // Rows an earlier run finished out of order lie between its checkpoint and `lastDoneAfter`:
+  // the links this run sends there, so that a later row found done is not taken as the last word.
+  let lastDoneAfter = -1;
+  for (const offset of journal.doneAfter) lastDoneAfter = Math.max(lastDoneAfter, offset);
+  const sentBeforeDone = new Set<string>();
+
   // --- The window: good rows wait here until DEDUP_WINDOW more rows were read.
-  const window = new Map<string, Pending>();
+  const waitingByLink = new Map<string, Pending>();
   const queue: Pending[] = [];
   let queueHead = 0;
   /**
@@ -427,7 +434,11 @@ async function run(
       slots.push(slot);
     }
     if (isBad(item)) return fail(item, item.code, item.error, 'bad', slot, replayed);
-    if (!replayed && journal.doneAfter.has(item.offset)) {
+    // Done by an earlier run, unless this run already sent an earlier row of its link (that write
+    // landed after it: the row is sent again, after that one).
+    if (!replayed && journal.doneAfter.has(item.offset) && !sentBeforeDone.has(item.key)) {
+      // An earlier row of its link still waiting must not be sent after it either.
+      supersedeWaiting(item.key);
       counts.skipped++;
       return finish(slot, 'skipped');
     }
@@ -439,20 +450,25 @@ async function run(
       return fail(item, e.code, e.message, 'bad', slot, replayed);
     }
     const p: Pending = { item, slot };
-    const earlierRow = window.get(item.key);
-    if (earlierRow) {
-      earlierRow.superseded = true;
-      counts.superseded++;
-      if (!earlierRow.slot) {
-        // A kept row of an earlier run, before the checkpoint: no longer to be tried again.
-        journal.resolve(earlierRow.item.offset);
-        if (checkpoint) checkpoint.superseded++;
-      }
-      finish(earlierRow.slot, 'superseded');
-    }
-    window.set(item.key, p);
+    supersedeWaiting(item.key);
+    waitingByLink.set(item.key, p);
     queue.push(p);
     await takeFromQueue(false);
+  }
+
+  /** A later row of `key` was read: the row of it still waiting in the window is not sent. */
+  function supersedeWaiting(key: string): void {
+    const earlierRow = waitingByLink.get(key);
+    if (!earlierRow) return;
+    waitingByLink.delete(key);
+    earlierRow.superseded = true;
+    counts.superseded++;
+    if (!earlierRow.slot) {
+      // A kept row of an earlier run, before the checkpoint: no longer to be tried again.
+      journal.resolve(earlierRow.item.offset);
+      if (checkpoint) checkpoint.superseded++;
+    }
+    finish(earlierRow.slot, 'superseded');
   }
 
   progress.start();
