@@ -251,10 +251,8 @@ async function run(
   /** Rows an earlier run finished before the checkpoint (not read again). */
   const earlier = { done: journal.checkpoint?.done ?? 0, superseded: journal.checkpoint?.superseded ?? 0 };
   const progress = new Progress(s.mode, s.intervalMs, output, counts, () => (manifest.size ? manifest.bytesRead / manifest.size : undefined));
-  const firstFailures: BadRow[] = [];
   let rowMessages = 0;
   const report = (f: BadRow, what: string) => {
-    if (firstFailures.length < MAX_JSON_FAILURES) firstFailures.push(f);
     if (s.json) return;
     if (rowMessages++ < MAX_ROW_MESSAGES) progress.note(`line ${f.line}${f.key !== undefined ? ` ${JSON.stringify(f.key)}` : ''}: ${what}: ${f.code}: ${f.error}`);
     else if (rowMessages === MAX_ROW_MESSAGES + 1) progress.note(s.dryRun ? '... more bad rows (--json lists up to 100)' : `... more in ${paths.failed}`);
@@ -323,7 +321,9 @@ async function run(
   };
   const commitTimer = s.dryRun ? undefined : setInterval(() => void commit(), COMMIT_INTERVAL_MS).unref();
 
-  // --- Failures
+  // --- Failures: kept in memory (as many as there are), written sorted at the end.
+  const failures = new Map<number, BadRow>();
+  const failedOffsetsByKey = new Map<string, number[]>();
   const fail = (item: ManifestItem, code: string, error: string, outcome: 'failed' | 'bad', slot: Slot | undefined, replayed: boolean) => {
     const row: BadRow = {
       line: item.line, offset: item.offset, code, error,
@@ -332,12 +332,28 @@ async function run(
       ...(item.raw !== undefined ? { raw: item.raw } : {}),
     };
     counts[outcome]++;
-    if (!s.dryRun) {
-      failedFile.add(row);
-      if (!replayed) journal.keep({ offset: row.offset, line: row.line, code, error, ...(row.key !== undefined ? { key: row.key } : {}), ...(row.raw !== undefined ? { raw: row.raw } : {}) });
+    failures.set(row.offset, row);
+    if (outcome === 'failed' && row.key !== undefined) failedOffsetsByKey.set(row.key, [...(failedOffsetsByKey.get(row.key) ?? []), row.offset]);
+    if (!s.dryRun && !replayed) {
+      journal.keep({ offset: row.offset, line: row.line, code, error, ...(row.key !== undefined ? { key: row.key } : {}), ...(row.raw !== undefined ? { raw: row.raw } : {}) });
     }
     report(row, outcome === 'bad' ? 'bad row' : 'failed');
     finish(slot, outcome);
+  };
+  /**
+   * A later row of `key` is done: rows of it that failed before are superseded (listing them in
+   * the failed-rows file, or trying them again, would undo the later row).
+   */
+  const supersedeFailures = (key: string, offset: number) => {
+    const earlier = failedOffsetsByKey.get(key);
+    if (!earlier) return;
+    failedOffsetsByKey.delete(key);
+    for (const o of earlier) {
+      if (o > offset || !failures.delete(o)) continue;
+      journal.resolve(o);
+      counts.failed--;
+      counts.superseded++;
+    }
   };
 
   // --- Sending
@@ -369,6 +385,7 @@ async function run(
         journal.resolve(item.offset);
         if (checkpoint) checkpoint.done++;
       }
+      supersedeFailures(item.key, item.offset);
       finish(p.slot, 'done');
     } catch (e) {
       if (signal.aborted) return; // not finished: sent again next time
@@ -439,6 +456,7 @@ async function run(
     if (!replayed && journal.doneAfter.has(item.offset) && !sentBeforeDone.has(item.key)) {
       // An earlier row of its link still waiting must not be sent after it either.
       supersedeWaiting(item.key);
+      supersedeFailures(item.key, item.offset);
       counts.skipped++;
       return finish(slot, 'skipped');
     }
@@ -516,7 +534,10 @@ async function run(
       await commit();
     }
     await journal.close();
-    if (!s.dryRun) await failedFile.finish();
+    if (!s.dryRun) {
+      for (const f of [...failures.values()].sort((a, b) => a.offset - b.offset)) failedFile.add(f);
+      await failedFile.finish();
+    }
   }
   if (readError) throw readError;
 
@@ -526,7 +547,7 @@ async function run(
   const elapsedMs = Date.now() - startedAt;
   const unfinished = slots.length - head - (slots.slice(head).filter((x) => x.outcome).length);
   const total = earlier.done + earlier.superseded + processed(counts) + (s.dryRun ? toLink : unfinished);
-  const failuresSorted = [...firstFailures].sort((a, b) => a.line - b.line);
+  const failuresSorted = [...failures.values()].sort((a, b) => a.offset - b.offset).slice(0, MAX_JSON_FAILURES);
 
   if (s.json) {
     const summary: Record<string, unknown> = {

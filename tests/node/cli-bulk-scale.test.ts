@@ -258,3 +258,22 @@ test('resuming: a row the killed run finished out of order stays the last word f
     assert.equal(s.linked + s.alreadyDone + s.superseded, rows.length, name);
   }
 });
+
+test('a failed row whose link a later row then links is superseded: not listed, not tried again', { timeout: 60_000 }, async () => {
+  await h.client.putSymlink('sup/x', 'someone-else');
+  const rows = [['sup/x', 't/first', 'true'], ...rowsOf('sup-fill', 4200).map((r) => [...r, '']), ['sup/x', 't/last', '']];
+  const manifest = join(h.dir, 'sup.csv');
+  await writeFile(manifest, `link,target,forbidOverwrite\n${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`);
+  const mark = h.server.requests.length;
+  const r = await runCli(['bulk', manifest, '--json'], { env: h.env });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as Summary;
+  assert.deepEqual([s.failed, s.superseded, s.linked, s.failures.length], [0, 1, 4201, 0]);
+  // Row 2 was sent (and refused: FileAlreadyExists), then the last row linked it.
+  assert.equal(putSymlinkRequests(h.server, mark).get('sup/x')?.length, 2);
+  assert.equal((await h.client.getSymlink('sup/x')).target, 't/last');
+  assert.ok(!(await exists(`${manifest}.failed.csv`)));
+  const again = await runCli(['bulk', manifest, '--json'], { env: h.env });
+  assert.equal((JSON.parse(again.stdout) as Summary).linked, 0);
+  assert.equal((await h.client.getSymlink('sup/x')).target, 't/last');
+});
