@@ -42,6 +42,8 @@ const BULK_OPTIONS = {
 
 /** Rows read ahead of sending: a link listed again within this many rows is sent once. */
 export const DEDUP_WINDOW = 4096;
+/** Longest a row waits in the window for more rows while a request slot is free (input that trickles in). */
+const MAX_WAIT_MS = 1000;
 /** Rows read but not finished at most (a row stuck in retries holds back the checkpoint). */
 const MAX_LAG = 100_000;
 /** Messages about single rows printed as they happen; the rest are in the failed-rows file. */
@@ -185,6 +187,8 @@ interface Pending {
   /** Undefined for a kept row of an earlier run (it is before the checkpoint). */
   slot: Slot | undefined;
   superseded?: boolean;
+  /** When it was read (Date.now()). */
+  readAt: number;
 }
 
 /** Why the run ended early. */
@@ -426,21 +430,31 @@ async function run(
   const queue: Pending[] = [];
   let queueHead = 0;
   /**
-   * Rows leave the window when it is full, or at once while a request slot is free (so the first
-   * request does not wait for the window to fill: reading is faster than sending, so it fills
-   * soon after). A dry run always waits, so its counts do not depend on timing.
+   * Rows leave the window when it is full. Until it first fills in this run (so the first request
+   * does not wait for it), and when its oldest row has waited MAX_WAIT_MS (input that trickles
+   * in), they also leave while a request slot is free. A dry run always waits for the window, so
+   * its counts do not depend on timing. One drain at a time, so rows leave in manifest order.
    */
-  const takeFromQueue = async (all: boolean) => {
+  let draining: Promise<void> | undefined;
+  const drainQueue = (all: boolean): Promise<void> => {
+    if (draining) return draining.then(() => drainQueue(all));
     const waiting = () => queue.length - queueHead;
-    while (waiting() > 0 && (all || waiting() > DEDUP_WINDOW || (!s.dryRun && inFlight.size < s.concurrency)) && !stopped) {
-      const p = queue[queueHead++]!;
-      await dispatch(p);
-    }
-    if (queueHead > 4096 && queueHead * 2 > queue.length) {
-      queue.splice(0, queueHead);
-      queueHead = 0;
-    }
+    const ready = () => {
+      if (waiting() === 0 || stopped) return false;
+      if (all || waiting() > DEDUP_WINDOW) return true;
+      if (s.dryRun || inFlight.size >= s.concurrency) return false;
+      return counts.read <= DEDUP_WINDOW || Date.now() - queue[queueHead]!.readAt >= MAX_WAIT_MS;
+    };
+    draining = (async () => {
+      while (ready()) await dispatch(queue[queueHead++]!);
+      if (queueHead > 4096 && queueHead * 2 > queue.length) {
+        queue.splice(0, queueHead);
+        queueHead = 0;
+      }
+    })().finally(() => { draining = undefined; });
+    return draining;
   };
+  const drainTimer = s.dryRun ? undefined : setInterval(() => { if (!draining) void drainQueue(false); }, 100).unref();
 
   /** One row, from the manifest or kept by an earlier run (`replayed`). */
   async function take(item: ManifestItem, replayed: boolean): Promise<void> {
@@ -467,11 +481,11 @@ async function run(
       if (!(e instanceof OssError && e.status === 0)) throw e;
       return fail(item, e.code, e.message, 'bad', slot, replayed);
     }
-    const p: Pending = { item, slot };
+    const p: Pending = { item, slot, readAt: Date.now() };
     supersedeWaiting(item.key);
     waitingByLink.set(item.key, p);
     queue.push(p);
-    await takeFromQueue(false);
+    await drainQueue(false);
   }
 
   /** A later row of `key` was read: the row of it still waiting in the window is not sent. */
@@ -519,7 +533,7 @@ async function run(
       // A row stuck in retries holds the checkpoint: do not read too far past it.
       while (slots.length - head > MAX_LAG && inFlight.size > 0 && !stopped) await Promise.race(inFlight);
     }
-    await takeFromQueue(true);
+    await drainQueue(true);
     await Promise.all(inFlight);
   } catch (e) {
     readError = e;
@@ -529,6 +543,7 @@ async function run(
     removeInterrupt();
     progress.stop();
     if (commitTimer) clearInterval(commitTimer);
+    if (drainTimer) clearInterval(drainTimer);
     if (!s.dryRun) {
       await committing;
       await commit();
