@@ -23,6 +23,8 @@ export interface BulkScaleResult {
   rows: { small: number; large: number };
   small: {
     peakRssMb: number; firstRequestMs: number; perSecJournal: number; perSecNoJournal: number;
+    /** Client CPU (user + system) per linked row, µs: the journal's cost whatever else runs on the machine. */
+    cpuUsPerRowJournal: number; cpuUsPerRowNoJournal: number;
     journalBytes: number; linked: number;
   };
   large: { mode: string; peakRssMb: number; elapsedS: number; checked: number };
@@ -38,7 +40,7 @@ export interface BulkScaleResult {
 
 interface Summary {
   linked: number; alreadyDone: number; superseded: number; failed: number; bad: number; toLink?: number;
-  elapsedMs: number; journalBytes: number | null; peakRssMb: number; exitCode: number;
+  elapsedMs: number; journalBytes: number | null; peakRssMb: number; cpuMs: number; exitCode: number;
 }
 
 const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -150,6 +152,8 @@ export async function measureBulkScale(options: { small: number; large: number }
         firstRequestMs: withJournal.firstRequestMs,
         perSecJournal: perSec(withJournal.summary!),
         perSecNoJournal: perSec(noJournal.summary!),
+        cpuUsPerRowJournal: (withJournal.summary!.cpuMs * 1000) / withJournal.summary!.linked,
+        cpuUsPerRowNoJournal: (noJournal.summary!.cpuMs * 1000) / noJournal.summary!.linked,
         journalBytes: withJournal.summary!.journalBytes ?? NaN,
         linked: withJournal.summary!.linked,
       },

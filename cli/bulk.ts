@@ -583,6 +583,7 @@ async function run(
       journal: paths.journal ?? null,
       journalBytes: paths.journal && !s.dryRun ? journal.size : null,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
       failedFile: !s.dryRun && failedFile.count > 0 ? paths.failed : null,
       failures: failuresSorted.map((f) => ({ row: f.line, link: f.key ?? null, code: f.code, message: f.error })),
       exitCode,
