@@ -2,7 +2,8 @@
  * Bulk: PutSymlink requests to the local OSS server at a fixed concurrency. The server runs in a
  * child process of its own (server-child.ts) and every client scenario in a fresh process
  * (bulk-client.ts), so client and server each have their own event loop and share the machine's
- * cores. Rounds are interleaved (the order rotates) and the median round counts.
+ * cores. Rounds are interleaved (every scenario once per round, the order rotating); rates are
+ * medians over rounds, and ratios the median of the per-round ratios.
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export interface BulkResult {
   peakRssMb: Record<BulkScenario, number>;
   /** Every round's rate, for the spread. */
   rounds: Record<BulkScenario, number[]>;
+  /** Median over rounds of a ÷ b within the round. */
+  ratio(a: BulkScenario, b: BulkScenario): number;
   server: { mode: string; requests: number; responses: Record<string, number>; peakRssMb: number };
 }
 
@@ -54,6 +57,7 @@ export async function measureBulk(options: { count: number; concurrency: number;
       cpuUsPerRequest: pick((r) => r.cpuUsPerRequest, median),
       peakRssMb: pick((r) => r.peakRssMb, (xs) => Math.max(...xs)),
       rounds: Object.fromEntries(BULK_SCENARIOS.map((s) => [s, runs[s].map((r) => Math.round(r.perSec))])) as Record<BulkScenario, number[]>,
+      ratio: (a, b) => median(runs[a].map((r, i) => r.perSec / runs[b][i]!.perSec)),
       server: { mode: 'child process (one node process; each client scenario in another fresh process)', requests: stats.requests, responses: stats.responses, peakRssMb },
     };
   } finally {

@@ -13,7 +13,7 @@ const log = (msg) => { if (!quiet) process.stderr.write(`[build] ${msg}\n`); };
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'], ...opts });
 
 const toolsRoot = process.env.OSS_SYMLINK_TOOLS ?? join(process.env.CARGO_HOME ?? join(process.env.HOME ?? '/root', '.cargo'), 'oss-symlink-tools');
-const bindgenVersion = /^wasm-bindgen = "=([0-9.]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
+const bindgenVersion = /^wasm-bindgen = (?:\{ version = )?"=([0-9.]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
 const wasmBindgen = join(toolsRoot, `wasm-bindgen-${bindgenVersion}`, 'bin', 'wasm-bindgen');
 
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
@@ -30,9 +30,10 @@ log('cargo build --target wasm32-unknown-unknown --release');
 run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--release']);
 const rawWasm = join(root, 'target/wasm32-unknown-unknown/release/oss_symlink.wasm');
 
-// The same crate for Node.js, optimized for speed (profile "speed" in Cargo.toml).
+// The same crate for Node.js, optimized for speed (profile "speed" in Cargo.toml), keeping the
+// last signing keys between calls (feature key-cache; browsers' module leaves it out for size).
 log('cargo build --target wasm32-unknown-unknown --profile speed');
-run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'speed']);
+run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'speed', '--features', 'key-cache']);
 const rawSpeedWasm = join(root, 'target/wasm32-unknown-unknown/speed/oss_symlink.wasm');
 
 // 2-3. wasm-bindgen and wasm-opt, when a raw module changed.
@@ -41,7 +42,7 @@ const pkgWasm = join(pkg, 'oss_symlink_bg.wasm');
 const pkgNodeWasm = join(pkg, 'oss_symlink_bg.node.wasm');
 const bindgen = (input, outDir) => {
   if (!existsSync(wasmBindgen)) throw new Error(`wasm-bindgen ${bindgenVersion} is missing: run scripts/ensure-tools.sh wasm-bindgen`);
-  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', input]);
+  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', '--experimental-reset-state-function', input]);
 };
 if (mtime(rawWasm) > mtime(pkgWasm) || !existsSync(join(pkg, 'oss_symlink.js'))) {
   log('wasm-bindgen --target web; wasm-opt -Oz');
@@ -66,5 +67,9 @@ run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']);
 // 5. dist/pkg: the wasm glue next to the compiled library.
 mkdirSync(join(root, 'dist/pkg'), { recursive: true });
 for (const f of ['oss_symlink.js', 'oss_symlink.d.ts', 'oss_symlink_bg.wasm', 'oss_symlink_bg.node.wasm']) cpSync(join(pkg, f), join(root, 'dist/pkg', f));
+// 6. The Node.js entry as one file: a script's cold start is mostly Node's ESM loader reading
+// modules one by one (about 5 ms for the dozen of them). Every consumer in the package imports
+// the entry, never the modules behind it, so there is one copy of each class.
+run(join(root, 'node_modules/.bin/esbuild'), ['dist/ts/node.js', '--bundle', '--format=esm', '--platform=node', '--target=node18', '--packages=external', '--outfile=dist/ts/node.js', '--allow-overwrite', '--log-level=warning']);
 writeFileSync(join(root, 'dist/.built'), new Date().toISOString());
 log(`done: pkg/oss_symlink_bg.wasm ${statSync(pkgWasm).size} bytes (browsers, workers), pkg/oss_symlink_bg.node.wasm ${statSync(pkgNodeWasm).size} bytes (Node.js)`);

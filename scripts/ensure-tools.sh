@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WASM_BINDGEN_VERSION=$(sed -nE 's/^wasm-bindgen = "=([0-9.]+)"/\1/p' Cargo.toml | head -1)
+WASM_BINDGEN_VERSION=$(sed -nE 's/^wasm-bindgen = (\{ version = )?"=([0-9.]+)".*/\2/p' Cargo.toml | head -1)
 TOOLS_ROOT="${OSS_SYMLINK_TOOLS:-${CARGO_HOME:-$HOME/.cargo}/oss-symlink-tools}"
 WASM_BINDGEN_ROOT="$TOOLS_ROOT/wasm-bindgen-$WASM_BINDGEN_VERSION"
 VENV="$TOOLS_ROOT/py-venv"

@@ -16,6 +16,7 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings (native and wasm32)"
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet --lib --target wasm32-unknown-unknown --features key-cache -- -D warnings
 
 step "cargo test"
 cargo test --quiet 2>&1
@@ -28,3 +29,8 @@ rm -rf test-output && mkdir -p test-output
 dirs=(dist/tests/node)
 for d in dist/tests/browser dist/tests/workerd; do [ -d "$d" ] && dirs+=("$d"); done
 node --test --test-concurrency=2 "${dirs[@]}"
+
+step "the signing proofs again, against the size-optimized core that browsers and workers load"
+OSS_SYMLINK_CORE=size node --test --test-concurrency=2 dist/tests/node/vectors.test.js \
+  dist/tests/node/signing-oracle.test.js dist/tests/node/hostile-input.test.js \
+  dist/tests/node/client.test.js dist/tests/node/core-trap.test.js

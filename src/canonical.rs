@@ -6,6 +6,9 @@
 //! Header names here are expected lower-case and values trimmed: [`crate::request`] normalizes
 //! them before signing, so that what is signed is byte for byte what is sent.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::encode::{path_encode_into, uri_encode, uri_encode_into};
 
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
@@ -40,10 +43,10 @@ pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
 /// Encoded `name=value` pairs sorted by encoded name (then value), joined with `&`; an empty
 /// value is written as the bare name (`symlink`).
 pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (uri_encode(k), uri_encode(v)))
-        .collect();
+    let mut pairs = Vec::new();
+    for (k, v) in query {
+        pairs.push((uri_encode(k), uri_encode(v)));
+    }
     sort_small(&mut pairs);
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
@@ -63,45 +66,68 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
 /// sorted; names signed anyway and names absent from the request (or empty there) are dropped,
 /// as the official SDKs do.
 pub fn additional_header_names(headers: &[(String, String)], requested: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = requested
-        .iter()
-        .map(|n| n.to_ascii_lowercase())
-        .filter(|n| {
-            !is_signed_by_default(n) && headers.iter().any(|(h, v)| h == n && !v.is_empty())
-        })
-        .collect();
+    let mut names = Vec::new();
+    for name in requested {
+        let n = name.to_ascii_lowercase();
+        let present = headers.iter().any(|(h, v)| *h == n && !v.is_empty());
+        if present && !is_signed_by_default(&n) && !names.contains(&n) {
+            names.push(n);
+        }
+    }
     sort_small(&mut names);
-    names.dedup();
     names
 }
 
 /// `name:value\n` for each signed header, sorted by name.
 pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
-    let mut signed: Vec<&(String, String)> = headers
-        .iter()
-        .filter(|(name, _)| is_signed_by_default(name) || additional.iter().any(|a| a == name))
-        .collect();
+    // Owned pairs, sorted by the same code as the query's.
+    let mut signed: Vec<(String, String)> = Vec::new();
+    for (name, value) in headers {
+        if is_signed_by_default(name) || additional.iter().any(|a| a == name) {
+            signed.push((name.clone(), trim_blanks(value).into()));
+        }
+    }
     sort_small(&mut signed);
     let mut out = String::new();
-    for (name, value) in signed {
+    for (name, value) in &signed {
         out.push_str(name);
         out.push(':');
-        out.push_str(value.trim());
+        out.push_str(value);
         out.push('\n');
     }
     out
 }
 
+/// Header values without leading and trailing spaces and tabs (the only blanks a validated
+/// value can hold).
+pub fn trim_blanks(value: &str) -> &str {
+    crate::text::trim_bytes(value, |b| b == b' ' || b == b'\t')
+}
+
 /// Insertion sort: these lists hold a handful of items, and the standard library's sort would
-/// add kilobytes of WebAssembly for each type it is used with.
+/// add kilobytes of WebAssembly for each type it is used with. `get_mut` instead of indexing:
+/// no bounds check that could panic.
 fn sort_small<T: Ord>(items: &mut [T]) {
     for i in 1..items.len() {
-        let mut j = i;
-        while j > 0 && items[j - 1] > items[j] {
-            items.swap(j - 1, j);
-            j -= 1;
+        for j in (1..=i).rev() {
+            match items.get_mut(j - 1..=j) {
+                Some([a, b]) if *a > *b => core::mem::swap(a, b),
+                _ => break,
+            }
         }
     }
+}
+
+/// `items` joined with `;`.
+pub fn join_semicolons(items: &[String]) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 /// Joins the parts into the canonical request.
@@ -117,7 +143,7 @@ pub fn canonical_request(
     for part in [method, "\n", uri, "\n", query, "\n", headers, "\n"] {
         out.push_str(part);
     }
-    out.push_str(&additional.join(";"));
+    out.push_str(&join_semicolons(additional));
     out.push('\n');
     out.push_str(UNSIGNED_PAYLOAD);
     out

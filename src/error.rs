@@ -4,7 +4,9 @@
 //! and a human-readable message. Messages never contain secrets: validation of credentials
 //! reports *what* is wrong, never the value.
 
-use std::fmt;
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt;
 
 /// Stable error codes. The string form ([`ErrorCode::as_str`]) is part of the public API: the
 /// TypeScript layer exposes it as `OssError.code`.
@@ -66,9 +68,14 @@ impl ErrorCode {
     }
 }
 
-/// An input error: which rule was broken, for which field, and why.
+/// An input error: which rule was broken, for which field, and why. Boxed, so that a `Result`
+/// is small and every `?` in the core moves one pointer (a sizeable part of the WebAssembly
+/// module otherwise); the details are read through `Deref` (`error.code`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<ErrorDetail>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetail {
     pub code: ErrorCode,
     /// The input field, e.g. `key`, `target`, `meta.location`, `headers.x-foo`.
     pub field: String,
@@ -76,12 +83,23 @@ pub struct Error {
 }
 
 impl Error {
-    pub fn new(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error {
+    // One out-of-line constructor over `&str`: generic `Into<String>` arguments were copied
+    // into every call site of the WebAssembly module.
+    #[inline(never)]
+    pub fn new(code: ErrorCode, field: &str, message: &str) -> Self {
+        Error(Box::new(ErrorDetail {
             code,
             field: field.into(),
             message: message.into(),
-        }
+        }))
+    }
+}
+
+impl core::ops::Deref for Error {
+    type Target = ErrorDetail;
+
+    fn deref(&self) -> &ErrorDetail {
+        &self.0
     }
 }
 
@@ -91,6 +109,6 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
-pub type Result<T> = std::result::Result<T, Error>;
+pub type Result<T> = core::result::Result<T, Error>;

@@ -15,7 +15,19 @@
 //! | [`symlink`], [`object`] | the operations' requests |
 //! | [`prepare`] | client settings + operation → signed HTTP request |
 //! | [`response`] | error answers and GetSymlink headers |
-//! | `wasm` | the WebAssembly exports (plain JS objects in and out) |
+//! | `wasm` | the WebAssembly export (one packed string in, one string out) |
+//!
+//! In WebAssembly the crate is `no_std`, with a bump arena for memory and a trap for a panic:
+//! most of the module's size would otherwise be the standard library's.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+#[cfg(target_arch = "wasm32")]
+mod arena;
+#[cfg(all(target_arch = "wasm32", feature = "key-cache"))]
+mod key_cache;
 
 pub mod canonical;
 pub mod encode;
@@ -24,6 +36,7 @@ pub mod object;
 pub mod prepare;
 pub mod request;
 pub mod response;
+pub mod sha256;
 pub mod signer;
 pub mod symlink;
 pub mod text;
@@ -38,6 +51,9 @@ pub use error::{Error, ErrorCode, Result};
 #[cfg(test)]
 mod test_util {
     /// `[("a", "b")]` → owned pairs, as requests and answers hold them.
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
+
     pub fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
         p.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))

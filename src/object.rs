@@ -1,6 +1,8 @@
 //! The plain object operations that symlinks are used with: PutObject, GetObject, HeadObject and
 //! DeleteObject. The body is the caller's business; these build the signed part.
 
+use alloc::string::{String, ToString};
+
 use crate::error::{ErrorCode, Result};
 use crate::request::Request;
 use crate::validate;

@@ -1,8 +1,12 @@
 //! Requests before and after signing, endpoints and addressing styles.
 
-use crate::canonical::push_query_string;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
+use crate::text::{all, all_parts, cat, parse_decimal, position, push_decimal, rposition};
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
@@ -28,10 +32,7 @@ impl Request {
     }
 
     pub fn header(&self, lower_name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == lower_name)
-            .map(|(_, v)| v.as_str())
+        crate::response::header(&self.headers, lower_name)
     }
 
     /// Replaces or adds a header; `lower_name` must be lower-case.
@@ -46,30 +47,28 @@ impl Request {
     /// any letter case), and not one of the headers that the library owns.
     pub fn add_caller_header(&mut self, name: &str, value: &str, reserved: &[&str]) -> Result<()> {
         let lower = name.to_ascii_lowercase();
-        let field = ["headers.", name].concat();
+        let field = cat(&["headers.", name]);
         validate::header_name(name, &field)?;
         validate::header_value(value, &field)?;
         if reserved.contains(&lower.as_str()) || FORBIDDEN_HEADERS.contains(&lower.as_str()) {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
-                field,
-                [
+                &field,
+                &cat(&[
                     "the header ",
                     &lower,
                     " is set by the library or the HTTP stack and cannot be given",
-                ]
-                .concat(),
+                ]),
             ));
         }
         if self.header(&lower).is_some() {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
-                field,
-                ["the header ", &lower, " is given twice"].concat(),
+                &field,
+                &cat(&["the header ", &lower, " is given twice"]),
             ));
         }
-        self.headers
-            .push((lower, value.trim_matches([' ', '\t']).to_string()));
+        self.headers.push((lower, trim_blanks(value).to_string()));
         Ok(())
     }
 }
@@ -140,18 +139,25 @@ impl Endpoint {
             Error::new(
                 ErrorCode::InvalidEndpoint,
                 "endpoint",
-                ["endpoint ", why].concat(),
+                &cat(&["endpoint ", why]),
             )
         };
-        let (scheme, rest) = match endpoint.split_once("://") {
-            Some((s, rest)) => (s.to_ascii_lowercase(), rest),
+        let (scheme, rest) = match find(endpoint, "://") {
+            Some(i) => (
+                endpoint.get(..i).unwrap_or_default().to_ascii_lowercase(),
+                endpoint.get(i + 3..).unwrap_or_default(),
+            ),
             None => ("https".to_string(), endpoint),
         };
         if scheme != "http" && scheme != "https" {
             return Err(bad("must use http or https"));
         }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority.contains(['/', '?', '#', '@']) {
+        if position(authority.as_bytes(), |b| {
+            matches!(b, b'/' | b'?' | b'#' | b'@')
+        })
+        .is_some()
+        {
             return Err(bad(
                 "must be a scheme and host with an optional port, without a path, query or user",
             ));
@@ -159,14 +165,14 @@ impl Endpoint {
         let (host, port) = split_port(authority).ok_or_else(|| bad("has an invalid port"))?;
         let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
             !v6.is_empty()
-                && v6
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+                && all(v6.as_bytes(), |b| {
+                    b.is_ascii_hexdigit() || b == b':' || b == b'.'
+                })
         } else {
             !host.is_empty()
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && all(host.as_bytes(), |b| {
+                    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+                })
         };
         if !host_ok {
             return Err(bad("has an invalid host name"));
@@ -185,7 +191,7 @@ impl Endpoint {
         validate::region(region)?;
         Ok(Endpoint {
             scheme: "https".into(),
-            host: ["oss-", region, ".aliyuncs.com"].concat(),
+            host: cat(&["oss-", region, ".aliyuncs.com"]),
             port: None,
         })
     }
@@ -193,9 +199,8 @@ impl Endpoint {
     /// IP addresses and `localhost` cannot carry a bucket as a sub-domain.
     pub fn default_addressing(&self) -> Addressing {
         let h = self.host.as_str();
-        let is_ipv4 = h.split('.').count() == 4
-            && h.split('.')
-                .all(|p| !p.is_empty() && p.parse::<u8>().is_ok());
+        let is_ipv4 = h.bytes().filter(|&b| b == b'.').count() == 3
+            && all_parts(h, b'.', |p| parse_decimal(p, 255).is_some());
         if h.starts_with('[') || is_ipv4 || h == "localhost" {
             Addressing::Path
         } else {
@@ -204,16 +209,24 @@ impl Endpoint {
     }
 }
 
+/// `host[:port]` → host and port (1..=65535); the port is looked for after an IPv6 `]`.
 fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let after_v6 = authority.rfind(']').map_or(0, |i| i + 1);
-    match authority[after_v6..].rfind(':') {
+    let bytes = authority.as_bytes();
+    let after_v6 = rposition(bytes, |b| b == b']').map_or(0, |i| i + 1);
+    match rposition(bytes, |b| b == b':').filter(|&i| i >= after_v6) {
         Some(i) => {
-            let port = &authority[after_v6 + i + 1..];
-            let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
-            Some((&authority[..after_v6 + i], Some(port)))
+            let port = parse_decimal(authority.get(i + 1..)?, 65535).filter(|p| *p > 0)?;
+            Some((authority.get(..i)?, Some(port as u16)))
         }
         None => Some((authority, None)),
     }
+}
+
+/// Byte offset of the first `needle` in `haystack` (a plain scan: `str::find` with a string
+/// pattern brings a large searcher into the module).
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    (0..h.len()).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 
 /// The `Host` of a request to `bucket` (`host[:port]`): what the URL built by [`url`] carries.
@@ -231,7 +244,7 @@ fn push_host(out: &mut String, endpoint: &Endpoint, addressing: Addressing, buck
     out.push_str(&endpoint.host);
     if let Some(port) = endpoint.port {
         out.push(':');
-        out.push_str(&crate::text::decimal(u64::from(port)));
+        push_decimal(out, u64::from(port));
     }
 }
 
@@ -263,7 +276,7 @@ pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String
 }
 
 fn has_dot_segment(key: &str) -> bool {
-    key.split('/').any(|s| s == "." || s == "..")
+    !all_parts(key, b'/', |s| s != "." && s != "..")
 }
 
 #[cfg(test)]

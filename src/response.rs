@@ -1,12 +1,13 @@
 //! Reading OSS answers: error details from the XML body (or, for HEAD, the base64 `x-oss-err`
 //! header) and the headers of GetSymlink.
 
-use base64::Engine;
-use quick_xml::events::Event;
-use quick_xml::Reader;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 use crate::encode::percent_decode;
 use crate::error::{Error, ErrorCode, Result};
+use crate::request::find;
+use crate::text::{cat, decimal, position, rposition, trim_bytes};
 
 /// What OSS says about a failed request. Empty strings where OSS said nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,6 +24,31 @@ pub struct ServiceError {
     pub request_time: String,
 }
 
+impl ServiceError {
+    /// The field an element of `<Error>` fills.
+    fn field(&mut self, element: &str) -> Option<&mut String> {
+        Some(match element {
+            "Code" => &mut self.code,
+            "Message" => &mut self.message,
+            "RequestId" => &mut self.request_id,
+            "HostId" => &mut self.host_id,
+            "EC" => &mut self.ec,
+            "RecommendDoc" => &mut self.recommend_doc,
+            "ServerTime" => &mut self.server_time,
+            "RequestTime" => &mut self.request_time,
+            _ => return None,
+        })
+    }
+}
+
+/// `ns:Name` → `Name`.
+fn local_name(name: &str) -> &str {
+    match position(name.as_bytes(), |b| b == b':') {
+        Some(i) => name.get(i + 1..).unwrap_or_default(),
+        None => name,
+    }
+}
+
 /// Longest text kept from a field of an error answer.
 const MAX_FIELD_CHARS: usize = 2048;
 
@@ -36,33 +62,43 @@ const MAX_FIELD_CHARS: usize = 2048;
 /// assert_eq!((e.code.as_str(), e.message.as_str(), e.ec.as_str()), ("FileAlreadyExists", "exists & kept", "0026-00000001"));
 /// ```
 pub fn parse_error(status: u16, headers: &[(String, String)], body: &str) -> ServiceError {
+    let [err_header, request_id, ec] =
+        ["x-oss-err", "x-oss-request-id", "x-oss-ec"].map(|name| header(headers, name));
+    parse_error_parts(status, err_header, request_id, ec, body)
+}
+
+/// [`parse_error`] given the three headers it reads: `x-oss-err`, `x-oss-request-id`, `x-oss-ec`.
+pub fn parse_error_parts(
+    status: u16,
+    err_header: Option<&str>,
+    request_id: Option<&str>,
+    ec: Option<&str>,
+    body: &str,
+) -> ServiceError {
     let mut err = ServiceError {
         status,
         ..ServiceError::default()
     };
     read_error_xml(body, &mut err);
     if err.code.is_empty() {
-        if let Some(xml) = header(headers, "x-oss-err").and_then(decode_base64) {
+        if let Some(xml) = err_header.and_then(decode_base64) {
             read_error_xml(&xml, &mut err);
         }
     }
     if err.request_id.is_empty() {
-        err.request_id = header(headers, "x-oss-request-id")
-            .unwrap_or_default()
-            .to_string();
+        err.request_id = request_id.unwrap_or_default().into();
     }
     if err.ec.is_empty() {
-        err.ec = header(headers, "x-oss-ec").unwrap_or_default().to_string();
+        err.ec = ec.unwrap_or_default().into();
     }
     if err.code.is_empty() {
         err.code = code_for_status(status).to_string();
         if err.message.is_empty() {
-            err.message = [
+            err.message = cat(&[
                 "the server answered HTTP ",
-                &crate::text::decimal(u64::from(status)),
+                &decimal(u64::from(status)),
                 " without error details",
-            ]
-            .concat();
+            ]);
         }
     }
     err
@@ -87,64 +123,267 @@ fn code_for_status(status: u16) -> &'static str {
     }
 }
 
+/// Standard base64 (padding optional, surrounding blanks ignored) → UTF-8 text.
 fn decode_base64(value: &str) -> Option<String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value.trim())
-        .ok()?;
-    String::from_utf8(bytes).ok()
+    let value = trim_bytes(value, is_xml_blank);
+    let padding = if value.ends_with("==") {
+        2
+    } else {
+        usize::from(value.ends_with('='))
+    };
+    let digits = value.as_bytes();
+    let digits = digits.get(..digits.len() - padding).unwrap_or_default();
+    if value.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(digits.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &d in digits {
+        let v = match d {
+            b'A'..=b'Z' => d - b'A',
+            b'a'..=b'z' => d - b'a' + 26,
+            b'0'..=b'9' => d - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = acc << 6 | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    // Canonical form only: the bits left over must be zero.
+    if acc & ((1 << bits) - 1) != 0 {
+        return None;
+    }
+    String::from_utf8(out).ok()
 }
 
-/// Fills the fields found as children of `<Error>`; stops quietly at malformed XML.
-fn read_error_xml(body: &str, err: &mut ServiceError) {
-    let mut reader = Reader::from_str(body);
-    let mut path: Vec<String> = Vec::new();
-    let mut text = String::new();
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(start)) => {
-                path.push(start.local_name().as_ref().to_string());
-                text.clear();
+/// The markup a scan can meet after `<`, and where it ends (`>` included).
+enum Markup<'a> {
+    /// `<name ...>`: the name (up to the first blank).
+    Start(&'a str),
+    /// `</name>`: everything up to `>`, trailing blanks removed.
+    End(&'a str),
+    /// `<![CDATA[...]]>`: the raw text.
+    CData(&'a str),
+    /// Comments, `<?...?>`, `<!DOCTYPE ...>` and self-closed `<name/>`: nothing to keep.
+    Skip,
+}
+
+fn is_xml_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Reads the markup at the start of `s` (just after `<`); `None` for malformed or unclosed
+/// markup, where reading stops.
+fn markup(s: &str) -> Option<(Markup<'_>, usize)> {
+    let bytes = s.as_bytes();
+    let after = |start: usize, end: &str| find(s.get(start..)?, end).map(|i| start + i + end.len());
+    match bytes.first()? {
+        b'!' => match bytes.get(1)? {
+            b'[' => {
+                let end = after(1, "]]>")?;
+                let body = s.get(8..end - 3)?;
+                s.starts_with("![CDATA[")
+                    .then_some((Markup::CData(body), end))
             }
-            Ok(Event::Text(t)) => push_limited(&mut text, &t.xml10_content()),
-            Ok(Event::CData(t)) => push_limited(&mut text, &t),
-            Ok(Event::GeneralRef(r)) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c.to_string()),
-                    _ => quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string),
-                };
-                match resolved {
-                    Some(r) => push_limited(&mut text, &r),
-                    None => push_limited(&mut text, &["&", &r, ";"].concat()),
-                }
+            b'-' => {
+                let end = after(3, "-->")?;
+                s.starts_with("!--").then_some((Markup::Skip, end))
             }
-            Ok(Event::End(_)) => {
-                if path.len() == 2 && path[0] == "Error" {
-                    let value = std::mem::take(&mut text);
-                    let slot = match path[1].as_str() {
-                        "Code" => &mut err.code,
-                        "Message" => &mut err.message,
-                        "RequestId" => &mut err.request_id,
-                        "HostId" => &mut err.host_id,
-                        "EC" => &mut err.ec,
-                        "RecommendDoc" => &mut err.recommend_doc,
-                        "ServerTime" => &mut err.server_time,
-                        "RequestTime" => &mut err.request_time,
-                        _ => &mut text,
-                    };
-                    *slot = value.trim().to_string();
-                }
-                path.pop();
-                text.clear();
+            b'D' | b'd' => {
+                // `<!DOCTYPE ...>`, quotes skipped; an internal subset (`[...]`) is not read:
+                // reading stops there (error answers never have one).
+                let end = closing(bytes, true)? + 1;
+                let head = bytes.get(..8)?;
+                // A DOCTYPE names something: `<!DOCTYPE>` alone is malformed.
+                let named = position(bytes.get(8..end - 1)?, |b| !is_xml_blank(b)).is_some();
+                (head.eq_ignore_ascii_case(b"!DOCTYPE") && named).then_some((Markup::Skip, end))
             }
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => {}
+            _ => None,
+        },
+        b'?' => {
+            let end = after(0, "?>")?;
+            (end > 2).then_some((Markup::Skip, end))
+        }
+        first => {
+            let end = closing(bytes, false)?;
+            let content = s.get(..end)?;
+            if *first == b'/' {
+                // Trailing blanks are not part of the name (but a name of blanks stays as is).
+                let name = content.get(1..)?;
+                let kept = rposition(name.as_bytes(), |b| !is_xml_blank(b));
+                let name = name.get(..kept.map_or(name.len(), |i| i + 1))?;
+                Some((Markup::End(name), end + 1))
+            } else if content.ends_with('/') {
+                Some((Markup::Skip, end + 1))
+            } else {
+                let name_len = position(content.as_bytes(), is_xml_blank).unwrap_or(content.len());
+                Some((Markup::Start(content.get(..name_len)?), end + 1))
+            }
         }
     }
 }
 
-fn push_limited(out: &mut String, s: &str) {
-    let room = MAX_FIELD_CHARS.saturating_sub(out.chars().count());
-    out.extend(s.chars().take(room));
+/// Offset of the `>` that closes a tag or a DOCTYPE, ignoring any inside quotes; `None` when
+/// there is none, or (`subset_stops`) when a DOCTYPE's internal subset `[` comes first.
+fn closing(bytes: &[u8], subset_stops: bool) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match (quote, b) {
+            (None, b'>') => return Some(i),
+            (None, b'[') if subset_stops => return None,
+            (None, b'\'' | b'"') => quote = Some(b),
+            (Some(q), _) if q == b => quote = None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `&name;` → its text: a character reference, one of the five predefined entities, or else the
+/// reference as written.
+fn push_reference(out: &mut Text, name: &str) {
+    let number = match name.as_bytes() {
+        [b'#', b'x', hex @ ..] => parse_radix(hex, 16),
+        [b'#', dec @ ..] => parse_radix(dec, 10),
+        _ => None,
+    };
+    let predefined = match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => None,
+    };
+    match number
+        .filter(|&n| n != 0)
+        .and_then(char::from_u32)
+        .or(predefined)
+    {
+        Some(c) => out.push_str(c.encode_utf8(&mut [0; 4])),
+        None => out.push_str(&cat(&["&", name, ";"])),
+    }
+}
+
+fn parse_radix(digits: &[u8], radix: u32) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &d in digits {
+        let v = char::from(d).to_digit(radix)?;
+        n = n.checked_mul(radix)?.checked_add(v)?;
+    }
+    Some(n)
+}
+
+/// The text of the current element; [`Text::take`] keeps its first [`MAX_FIELD_CHARS`]
+/// characters.
+#[derive(Default)]
+struct Text {
+    text: String,
+}
+
+impl Text {
+    fn push_str(&mut self, s: &str) {
+        // Nothing past the limit is kept: stop collecting early (a hostile body can be large).
+        if self.text.len() < MAX_FIELD_CHARS * 4 + 4 {
+            self.text.push_str(s);
+        }
+    }
+
+    /// Text with XML 1.0 line ends (`\r\n` and a lone `\r` become `\n`).
+    fn push_text(&mut self, s: &str) {
+        let mut rest = s;
+        while let Some(cr) = position(rest.as_bytes(), |b| b == b'\r') {
+            self.push_str(rest.get(..cr).unwrap_or_default());
+            self.push_str("\n");
+            rest = rest.get(cr + 1..).unwrap_or_default();
+            rest = rest.strip_prefix('\n').unwrap_or(rest);
+        }
+        self.push_str(rest);
+    }
+
+    fn take(&mut self) -> String {
+        let mut text = core::mem::take(&mut self.text);
+        // Cut before the lead byte of the first character past the limit.
+        let mut seen = 0;
+        if let Some(cut) = text.bytes().position(|b| {
+            seen += usize::from(b & 0xc0 != 0x80);
+            seen > MAX_FIELD_CHARS
+        }) {
+            text.truncate(cut);
+        }
+        text
+    }
+}
+
+/// Fills the fields found as children of `<Error>`; stops quietly at malformed XML. A scan over
+/// the text, not a general XML parser: it reads elements (checking that end tags match), text,
+/// references and CDATA, and skips comments, declarations and processing instructions. Checked
+/// against quick-xml on generated and hostile answers (tests/rust/error_parsing.rs).
+fn read_error_xml(body: &str, err: &mut ServiceError) {
+    let mut rest = body.strip_prefix('\u{feff}').unwrap_or(body);
+    let mut path: Vec<&str> = Vec::new();
+    let mut text = Text::default();
+    loop {
+        let stop = position(rest.as_bytes(), |b| b == b'<' || b == b'&');
+        let (plain, at) = match stop {
+            Some(i) => (
+                rest.get(..i).unwrap_or_default(),
+                rest.get(i..).unwrap_or_default(),
+            ),
+            None => (rest, ""),
+        };
+        text.push_text(plain);
+        let Some(marker) = at.bytes().next() else {
+            return;
+        };
+        let after = at.get(1..).unwrap_or_default();
+        if marker == b'&' {
+            let Some(end) = position(after.as_bytes(), |b| matches!(b, b';' | b'&' | b'<')) else {
+                return;
+            };
+            if after.as_bytes().get(end) != Some(&b';') {
+                return;
+            }
+            push_reference(&mut text, after.get(..end).unwrap_or_default());
+            rest = after.get(end + 1..).unwrap_or_default();
+            continue;
+        }
+        let Some((found, len)) = markup(after) else {
+            return;
+        };
+        rest = after.get(len..).unwrap_or_default();
+        match found {
+            Markup::Start(name) => {
+                path.push(name);
+                text.take();
+            }
+            Markup::CData(raw) => text.push_str(raw),
+            Markup::End(name) => {
+                // An end tag must close the element last opened.
+                if path.last() != Some(&name) {
+                    return;
+                }
+                let value = text.take();
+                if let [root, child] = path.as_slice() {
+                    if local_name(root) == "Error" {
+                        if let Some(slot) = err.field(local_name(child)) {
+                            *slot = trim_bytes(&value, is_xml_blank).to_string();
+                        }
+                    }
+                }
+                path.pop();
+            }
+            Markup::Skip => {}
+        }
+    }
 }
 
 /// What GetSymlink answers, from its headers.
@@ -176,15 +415,13 @@ pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
             "the symlink target is not valid URL-encoded UTF-8",
         )
     })?;
-    let meta = headers
-        .iter()
-        .filter_map(|(name, value)| {
-            let lower = name.to_ascii_lowercase();
-            lower
-                .strip_prefix("x-oss-meta-")
-                .map(|n| (n.to_string(), value.clone()))
-        })
-        .collect();
+    let mut meta = Vec::new();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        if let Some(n) = lower.strip_prefix("x-oss-meta-") {
+            meta.push((n.to_string(), value.clone()));
+        }
+    }
     Ok(SymlinkInfo {
         target,
         etag: header(headers, "etag").unwrap_or_default().to_string(),
@@ -199,7 +436,8 @@ pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
     })
 }
 
-fn header<'a>(headers: &'a [(String, String)], lower_name: &str) -> Option<&'a str> {
+/// The value of a header, its name in any case.
+pub fn header<'a>(headers: &'a [(String, String)], lower_name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(lower_name))
@@ -226,10 +464,11 @@ mod tests {
     fn head_error_from_header() {
         let xml =
             "<Error><Code>NoSuchKey</Code><Message>gone</Message><EC>0026-00000001</EC></Error>";
-        let b64 = base64::engine::general_purpose::STANDARD.encode(xml);
+        let b64 = "PEVycm9yPjxDb2RlPk5vU3VjaEtleTwvQ29kZT48TWVzc2FnZT5nb25lPC9NZXNzYWdlPjxFQz4wMDI2LTAwMDAwMDAxPC9FQz48L0Vycm9yPg==";
+        assert_eq!(decode_base64(b64).as_deref(), Some(xml));
         let e = parse_error(
             404,
-            &h(&[("X-Oss-Err", &b64), ("x-oss-request-id", "abc")]),
+            &h(&[("X-Oss-Err", b64), ("x-oss-request-id", "abc")]),
             "",
         );
         assert_eq!(

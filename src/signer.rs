@@ -21,24 +21,22 @@
 //! assert!(req.header("authorization").unwrap().starts_with("OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature="));
 //! ```
 
-use std::cell::RefCell;
-
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::canonical::{
     additional_header_names, canonical_headers, canonical_query, canonical_request, canonical_uri,
-    UNSIGNED_PAYLOAD,
+    join_semicolons, UNSIGNED_PAYLOAD,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::request::Request;
+use crate::sha256::{hmac, sha256, Hmac};
+use crate::text::{cat, decimal};
 use crate::time::{oss_dates, MAX_UNIX_SECONDS, MIN_UNIX_SECONDS};
 use crate::validate;
 
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// Access key pair, with the security token of STS credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -49,8 +47,8 @@ pub struct Credentials {
 }
 
 // Debug never prints the secret or the token.
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
@@ -82,33 +80,7 @@ pub struct Signature {
 /// Signs in the header form: adds `x-oss-date`, `x-oss-content-sha256`,
 /// `x-oss-security-token` (STS) and `authorization` to `req.headers`.
 pub fn sign_headers(req: &mut Request, params: &SigningParams) -> Result<Signature> {
-    check_params(params)?;
-    let (day, stamp) = oss_dates(params.unix_seconds);
-    req.set_header("x-oss-date", stamp.clone());
-    req.set_header("x-oss-content-sha256", UNSIGNED_PAYLOAD.to_string());
-    if let Some(token) = &params.credentials.security_token {
-        req.set_header("x-oss-security-token", token.clone());
-    }
-    let scope = scope(&day, params.region, params.product);
-    let signed = sign(req, params, &day, &stamp, &scope);
-    let mut auth = String::with_capacity(200);
-    for part in [
-        ALGORITHM,
-        " Credential=",
-        &params.credentials.access_key_id,
-        "/",
-        &scope,
-    ] {
-        auth.push_str(part);
-    }
-    if !signed.additional_headers.is_empty() {
-        auth.push_str(",AdditionalHeaders=");
-        auth.push_str(&signed.additional_headers.join(";"));
-    }
-    auth.push_str(",Signature=");
-    auth.push_str(&signed.signature);
-    req.set_header("authorization", auth);
-    Ok(signed)
+    sign_in(req, params, None)
 }
 
 /// Signs in the presigned-URL (query) form: appends `x-oss-signature-version`, `x-oss-date`,
@@ -120,7 +92,6 @@ pub fn presign(
     params: &SigningParams,
     expires_seconds: u32,
 ) -> Result<Signature> {
-    check_params(params)?;
     if !(1..=MAX_PRESIGN_EXPIRES).contains(&expires_seconds) {
         return Err(Error::new(
             ErrorCode::InvalidExpires,
@@ -128,25 +99,51 @@ pub fn presign(
             "expires must be 1 to 604800 seconds (7 days)",
         ));
     }
+    sign_in(req, params, Some(expires_seconds))
+}
+
+/// Both forms: the header form without `presign_for`, the query form with it.
+fn sign_in(
+    req: &mut Request,
+    params: &SigningParams,
+    presign_for: Option<u32>,
+) -> Result<Signature> {
+    check_params(params)?;
     let (day, stamp) = oss_dates(params.unix_seconds);
     let scope = scope(&day, params.region, params.product);
+    let credential = cat(&[&params.credentials.access_key_id, "/", &scope]);
+    let token = params.credentials.security_token.as_ref();
+    let Some(expires) = presign_for else {
+        req.set_header("x-oss-date", stamp.clone());
+        req.set_header("x-oss-content-sha256", String::from(UNSIGNED_PAYLOAD));
+        if let Some(token) = token {
+            req.set_header("x-oss-security-token", token.clone());
+        }
+        let signed = sign(req, params, &day, &stamp, &scope);
+        let mut auth = cat(&[ALGORITHM, " Credential=", &credential]);
+        if !signed.additional_headers.is_empty() {
+            auth.push_str(",AdditionalHeaders=");
+            auth.push_str(&join_semicolons(&signed.additional_headers));
+        }
+        auth.push_str(",Signature=");
+        auth.push_str(&signed.signature);
+        req.set_header("authorization", auth);
+        return Ok(signed);
+    };
     let additional = additional_header_names(&req.headers, params.additional_headers);
-    let mut credential = params.credentials.access_key_id.clone();
-    credential.push('/');
-    credential.push_str(&scope);
     let q = &mut req.query;
     q.push(("x-oss-signature-version".into(), ALGORITHM.into()));
     q.push(("x-oss-date".into(), stamp.clone()));
-    q.push((
-        "x-oss-expires".into(),
-        crate::text::decimal(u64::from(expires_seconds)),
-    ));
+    q.push(("x-oss-expires".into(), decimal(u64::from(expires))));
     q.push(("x-oss-credential".into(), credential));
-    if let Some(token) = &params.credentials.security_token {
+    if let Some(token) = token {
         q.push(("x-oss-security-token".into(), token.clone()));
     }
     if !additional.is_empty() {
-        q.push(("x-oss-additional-headers".into(), additional.join(";")));
+        q.push((
+            "x-oss-additional-headers".into(),
+            join_semicolons(&additional),
+        ));
     }
     let signed = sign(req, params, &day, &stamp, &scope);
     req.query
@@ -174,7 +171,7 @@ fn check_params(params: &SigningParams) -> Result<()> {
 }
 
 fn scope(day: &str, region: &str, product: &str) -> String {
-    [day, "/", region, "/", product, "/aliyun_v4_request"].concat()
+    cat(&[day, "/", region, "/", product, "/aliyun_v4_request"])
 }
 
 fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &str) -> Signature {
@@ -190,7 +187,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
     for part in [ALGORITHM, "\n", stamp, "\n", scope, "\n"] {
         string_to_sign.push_str(part);
     }
-    string_to_sign.push_str(&hex(&Sha256::digest(canonical.as_bytes())));
+    string_to_sign.push_str(&hex(&sha256(canonical.as_bytes())));
     let mut mac = signing_mac(
         &params.credentials.access_key_secret,
         day,
@@ -198,7 +195,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
         params.product,
     );
     mac.update(string_to_sign.as_bytes());
-    let signature = hex(&mac.finalize().into_bytes());
+    let signature = hex(&mac.finish());
     Signature {
         canonical_request: canonical,
         string_to_sign,
@@ -224,64 +221,27 @@ pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8;
     out
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so new_from_slice cannot fail.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(data);
-    mac.finalize().into_bytes().into()
-}
-
-struct CachedKey {
-    secret: String,
-    day: String,
-    region: String,
-    product: String,
-    mac: HmacSha256,
-}
-
-thread_local! {
-    // The derived key changes once a day per secret, region and product: keep the last few,
-    // already keyed into an HMAC state, so a signature costs one SHA-256 and one HMAC block.
-    static KEY_CACHE: RefCell<Vec<CachedKey>> = const { RefCell::new(Vec::new()) };
-}
-const KEY_CACHE_SIZE: usize = 4;
-
-fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> HmacSha256 {
-    KEY_CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let hit = cache.iter().position(|c| {
-            c.secret == secret && c.day == day && c.region == region && c.product == product
-        });
-        let index = match hit {
-            Some(i) => i,
-            None => {
-                if cache.len() >= KEY_CACHE_SIZE {
-                    cache.remove(0);
-                }
-                let key = signing_key(secret, day, region, product);
-                let mac = HmacSha256::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
-                cache.push(CachedKey {
-                    secret: secret.into(),
-                    day: day.into(),
-                    region: region.into(),
-                    product: product.into(),
-                    mac,
-                });
-                cache.len() - 1
-            }
-        };
-        cache[index].mac.clone()
-    })
+/// The keyed HMAC state of the signing key. In the Node.js build of the module (feature
+/// `key-cache`) the last few are kept: the key changes once a day per secret, region and
+/// product, so a signature then costs one SHA-256 and one HMAC instead of five HMACs.
+fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac {
+    #[cfg(all(target_arch = "wasm32", feature = "key-cache"))]
+    {
+        crate::key_cache::signing_mac(secret, day, region, product)
+    }
+    #[cfg(not(all(target_arch = "wasm32", feature = "key-cache")))]
+    {
+        Hmac::new(&signing_key(secret, day, region, product))
+    }
 }
 
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(bytes.len() * 2);
+    let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)]);
-        out.push(DIGITS[usize::from(b & 0xF)]);
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xF)]));
     }
-    // Only ASCII digits were pushed.
-    String::from_utf8(out).unwrap_or_default()
+    out
 }

@@ -7,9 +7,14 @@
 //! assert_eq!(req.query, vec![("symlink".to_string(), String::new())]);
 //! ```
 
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use crate::canonical::trim_blanks;
 use crate::encode::{path_encode, uri_encode_into};
 use crate::error::{ErrorCode, Result};
 use crate::request::Request;
+use crate::text::cat;
 use crate::validate;
 
 /// The optional headers of PutSymlink.
@@ -85,19 +90,18 @@ pub fn get_symlink(key: &str, version_id: Option<&str>) -> Result<Request> {
 /// Adds `x-oss-meta-<name>` headers; their total size is checked with the caller's headers.
 fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
     for (name, value) in meta {
-        let field = ["meta.", name].concat();
+        let field = cat(&["meta.", name]);
         validate::meta_name(name, &field)?;
         validate::header_value(value, &field)?;
-        let header = ["x-oss-meta-", &name.to_ascii_lowercase()].concat();
+        let header = cat(&["x-oss-meta-", &name.to_ascii_lowercase()]);
         if req.header(&header).is_some() {
             return Err(crate::error::Error::new(
                 ErrorCode::ConflictingHeader,
-                field,
+                &field,
                 "metadata names are case-insensitive and this one is given twice",
             ));
         }
-        req.headers
-            .push((header, value.trim_matches([' ', '\t']).to_string()));
+        req.headers.push((header, trim_blanks(value).to_string()));
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! UTC date formatting for the signer. The time is always an input (seconds since the Unix
 //! epoch): the core never reads a clock.
 
+use alloc::string::String;
+
 /// `YYYYMMDD` and `YYYYMMDDTHHMMSSZ` for a Unix time in seconds.
 ///
 /// ```

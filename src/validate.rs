@@ -1,8 +1,10 @@
 //! Input rules, checked before anything is signed or sent. Each check names the field it is
 //! about, so a caller can tell the user exactly what to fix.
 
+use alloc::string::String;
+
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{char_name, decimal};
+use crate::text::{all, cat, char_count, char_name, decimal};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -24,10 +26,10 @@ pub const STORAGE_CLASSES: [&str; 3] = ["Standard", "IA", "Archive"];
 /// ```
 pub fn bucket_name(bucket: &str) -> Result<()> {
     let bytes = bucket.as_bytes();
-    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
     let edge_ok = |b: Option<&u8>| b.is_some_and(|b| *b != b'-');
     if !(3..=63).contains(&bytes.len())
-        || !bytes.iter().all(allowed)
+        || !all(bytes, allowed)
         || !edge_ok(bytes.first())
         || !edge_ok(bytes.last())
     {
@@ -50,20 +52,20 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
         "object key"
     };
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
-        return Err(Error::new(code, field, format_len(what, key.len())));
+        return Err(Error::new(code, field, &format_len(what, key.len())));
     }
-    if key.starts_with('/') || key.starts_with('\\') {
+    if matches!(key.as_bytes().first(), Some(b'/' | b'\\')) {
         return Err(Error::new(
             code,
             field,
-            [what, " must not start with '/' or '\\'"].concat(),
+            &cat(&[what, " must not start with '/' or '\\'"]),
         ));
     }
     if let Some(c) = key.chars().find(|c| c.is_control()) {
         return Err(Error::new(
             code,
             field,
-            [what, " contains the control character ", &char_name(c)].concat(),
+            &cat(&[what, " contains the control character ", &char_name(c)]),
         ));
     }
     // A URL path that is only `.` or `..` is resolved away by every URL parser (and so by
@@ -80,13 +82,12 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
 }
 
 fn format_len(what: &str, len: usize) -> String {
-    [
+    cat(&[
         what,
         " must be 1 to 1023 bytes of UTF-8, got ",
         &decimal(len as u64),
         " bytes",
-    ]
-    .concat()
+    ])
 }
 
 /// Region ids such as `cn-hangzhou` or `cb-123`: lower-case letters, digits and `-`.
@@ -102,28 +103,46 @@ pub fn product(product: &str) -> Result<()> {
 fn simple_label(value: &str, field: &str, code: ErrorCode) -> Result<()> {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && all(value.as_bytes(), |b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+        });
     if ok {
         Ok(())
     } else {
         Err(Error::new(
             code,
             field,
-            [
+            &cat(&[
                 field,
                 " must be 1 to 64 characters of lower-case letters, digits and '-'",
-            ]
-            .concat(),
+            ]),
         ))
     }
 }
 
 /// HTTP header names are RFC 9110 tokens.
 pub fn header_name(name: &str, field: &str) -> Result<()> {
-    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || !name.bytes().all(is_tchar) {
+    let is_tchar = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            )
+    };
+    if name.is_empty() || !all(name.as_bytes(), is_tchar) {
         return Err(Error::new(
             ErrorCode::InvalidHeaderName,
             field,
@@ -136,10 +155,7 @@ pub fn header_name(name: &str, field: &str) -> Result<()> {
 /// Header values: printable ASCII, space and tab only. This keeps CR, LF and NUL out of every
 /// header, and non-ASCII text too, which `fetch` would send as Latin-1 and break the signature.
 pub fn header_value(value: &str, field: &str) -> Result<()> {
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(*c == '\t' || (' '..='~').contains(c)))
-    {
+    if let Some(c) = value.chars().find(|c| !matches!(c, '\t' | ' '..='~')) {
         let hint = if c.is_control() {
             " (control characters such as CR and LF are never allowed in headers)"
         } else {
@@ -148,7 +164,7 @@ pub fn header_value(value: &str, field: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidHeaderValue,
             field,
-            [field, " contains the character ", &char_name(c), hint].concat(),
+            &cat(&[field, " contains the character ", &char_name(c), hint]),
         ));
     }
     Ok(())
@@ -156,7 +172,7 @@ pub fn header_value(value: &str, field: &str) -> Result<()> {
 
 /// User metadata names: letters, digits and `-`.
 pub fn meta_name(name: &str, field: &str) -> Result<()> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if name.is_empty() || !all(name.as_bytes(), |b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(Error::new(
             ErrorCode::InvalidMetadata,
             field,
@@ -185,19 +201,18 @@ pub fn user_metadata(headers: &[(String, String)]) -> Result<()> {
         let Some(short) = name.strip_prefix(PREFIX) else {
             continue;
         };
-        meta_name(short, &["headers.", name].concat())?;
+        meta_name(short, &cat(&["headers.", name]))?;
         total += name.len() + value.len();
     }
     if total > MAX_META_BYTES {
         return Err(Error::new(
             ErrorCode::MetadataTooLarge,
             "meta",
-            [
+            &cat(&[
                 "user metadata (x-oss-meta-* names, prefix included, plus values) adds up to ",
                 &decimal(total as u64),
                 " bytes; at most 8192 are allowed",
-            ]
-            .concat(),
+            ]),
         ));
     }
     Ok(())
@@ -209,34 +224,33 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidTagging,
             "tagging",
-            [
+            &cat(&[
                 "at most 10 tags are allowed, got ",
                 &decimal(tags.len() as u64),
-            ]
-            .concat(),
+            ]),
         ));
     }
     for (key, value) in tags {
-        let field = ["tagging.", key].concat();
-        let key_chars = key.chars().count();
+        let field = cat(&["tagging.", key]);
+        let key_chars = char_count(key);
         if key_chars == 0 || key_chars > MAX_TAG_KEY_CHARS {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
-                field,
+                &field,
                 "tag keys must be 1 to 128 characters",
             ));
         }
-        if value.chars().count() > MAX_TAG_VALUE_CHARS {
+        if char_count(value) > MAX_TAG_VALUE_CHARS {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
-                field,
+                &field,
                 "tag values must be at most 256 characters",
             ));
         }
-        if key.chars().chain(value.chars()).any(char::is_control) {
+        if key.chars().any(char::is_control) || value.chars().any(char::is_control) {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
-                field,
+                &field,
                 "tags must not contain control characters",
             ));
         }
@@ -246,7 +260,7 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
 
 /// Version ids are opaque printable ASCII.
 pub fn version_id(value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > 1024 || !value.chars().all(|c| c.is_ascii_graphic()) {
+    if value.is_empty() || value.len() > 1024 || !all(value.as_bytes(), |b| b.is_ascii_graphic()) {
         return Err(Error::new(
             ErrorCode::InvalidVersionId,
             "versionId",
@@ -257,7 +271,13 @@ pub fn version_id(value: &str) -> Result<()> {
 }
 
 pub fn acl(value: &str) -> Result<()> {
-    one_of(value, &ACLS, "acl", ErrorCode::InvalidAcl)
+    one_of(
+        value,
+        &ACLS,
+        "acl",
+        ErrorCode::InvalidAcl,
+        "acl must be one of: default, private, public-read, public-read-write",
+    )
 }
 
 pub fn storage_class(value: &str) -> Result<()> {
@@ -266,18 +286,21 @@ pub fn storage_class(value: &str) -> Result<()> {
         &STORAGE_CLASSES,
         "storageClass",
         ErrorCode::InvalidStorageClass,
+        "storageClass must be one of: Standard, IA, Archive",
     )
 }
 
-fn one_of(value: &str, allowed: &[&str], field: &str, code: ErrorCode) -> Result<()> {
+fn one_of(
+    value: &str,
+    allowed: &[&str],
+    field: &str,
+    code: ErrorCode,
+    message: &str,
+) -> Result<()> {
     if allowed.contains(&value) {
         return Ok(());
     }
-    Err(Error::new(
-        code,
-        field,
-        [field, " must be one of: ", &allowed.join(", ")].concat(),
-    ))
+    Err(Error::new(code, field, message))
 }
 
 /// Credentials must be present and printable; the message never repeats the value.
@@ -286,14 +309,14 @@ pub fn credential(value: &str, field: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidCredentials,
             field,
-            [field, " is empty"].concat(),
+            &cat(&[field, " is empty"]),
         ));
     }
-    if !value.chars().all(|c| (' '..='~').contains(&c)) {
+    if !all(value.as_bytes(), |b| matches!(b, b' '..=b'~')) {
         return Err(Error::new(
             ErrorCode::InvalidCredentials,
             field,
-            [field, " contains characters outside printable ASCII"].concat(),
+            &cat(&[field, " contains characters outside printable ASCII"]),
         ));
     }
     Ok(())

@@ -1,199 +1,77 @@
-//! WebAssembly exports. The hot path, `preparePacked`, takes one packed string with its lengths
-//! and answers one string (see [`Packed`]); the others read and build plain JS objects with
-//! `js-sys` (serde would triple the module's size). Every failure comes back as a thrown
-//! `{ code, field, message }` object, never a panic. The TypeScript layer checks types and UTF-16
-//! well-formedness before calling, and this layer checks them again.
+//! WebAssembly exports: one function, [`call`], taking one packed string with its lengths and
+//! answering one string. No JavaScript objects cross the boundary: reading and building them
+//! (`js-sys`) was a third of the module, and a string each way is also the fastest crossing.
+//!
+//! The answer is a list of strings, each written as its length in UTF-16 code units (as
+//! JavaScript counts), `:`, and the text; an answer starting with `!` is an error, whose list is
+//! code, field and message. `ts/core.ts` packs and unpacks.
 
-use js_sys::{Array, Object, Reflect};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 use crate::object::object_request;
 use crate::prepare::{client_endpoint, prepare, resolve_endpoint, sign, ClientConfig, SignMode};
 use crate::request::{host, url, Request};
-use crate::response::{parse_error, parse_get_symlink};
+use crate::response::{parse_error_parts, parse_get_symlink};
 use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
+use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
+use crate::validate;
 
 type Pairs = Vec<(String, String)>;
-type JsResult<T> = Result<T, JsValue>;
 
-// ---- reading plain objects ----------------------------------------------------------------
+/// What [`call`] does; the numbers are the ones `ts/core.ts` sends.
+const PREPARE: u32 = 0;
+const SIGN: u32 = 1;
+const PARSE_ERROR: u32 = 2;
+const PARSE_GET_SYMLINK: u32 = 3;
+const CHECK_SETTINGS: u32 = 4;
 
-fn field(obj: &JsValue, name: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn type_error(name: &str, expected: &str) -> Error {
-    Error::new(
-        ErrorCode::InvalidInput,
-        name,
-        [name, " must be ", expected].concat(),
-    )
-}
-
-/// A field that may be absent (`undefined` or `null`), else must convert with `convert`.
-fn optional<T>(
-    obj: &JsValue,
-    name: &str,
-    convert: fn(&JsValue) -> Option<T>,
-    expected: &str,
-) -> Result<Option<T>, Error> {
-    let v = field(obj, name);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    convert(&v)
-        .map(Some)
-        .ok_or_else(|| type_error(name, expected))
-}
-
-fn opt_string(obj: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    optional(obj, name, JsValue::as_string, "a string")
-}
-
-fn string(obj: &JsValue, name: &str) -> Result<String, Error> {
-    opt_string(obj, name)?.ok_or_else(|| type_error(name, "a string"))
-}
-
-fn opt_f64(obj: &JsValue, name: &str) -> Result<Option<f64>, Error> {
-    optional(obj, name, JsValue::as_f64, "a number")
-}
-
-/// `[name, value][]`.
-fn pairs(value: &JsValue, name: &str) -> Result<Pairs, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
-    }
-    let expected = "an array of [name, value] string pairs";
-    let array = value
-        .dyn_ref::<Array>()
-        .ok_or_else(|| type_error(name, expected))?;
-    let mut out = Vec::with_capacity(array.length() as usize);
-    for item in array.iter() {
-        let pair = item
-            .dyn_ref::<Array>()
-            .ok_or_else(|| type_error(name, expected))?;
-        let (k, v) = (pair.get(0).as_string(), pair.get(1).as_string());
-        match (k, v) {
-            (Some(k), Some(v)) if pair.length() == 2 => out.push((k, v)),
-            _ => return Err(type_error(name, expected)),
+/// Runs one operation of the core. `kind`: 0 prepare a client operation, 1 sign a request,
+/// 2 parse an error answer, 3 parse a GetSymlink answer, 4 check a client's settings. `number` is the time in milliseconds
+/// (0, 1) or the HTTP status (2). The fields of `text` and their order are in each function below.
+#[wasm_bindgen]
+pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
+    let mut input = Packed {
+        text,
+        lengths: lengths.iter(),
+    };
+    let mut out = Answer::default();
+    let done = match kind {
+        PREPARE => prepare_operation(&mut input, number, &mut out),
+        SIGN => sign_request(&mut input, number, &mut out),
+        PARSE_ERROR => parse_error_answer(&mut input, number, &mut out),
+        PARSE_GET_SYMLINK => parse_get_symlink_answer(&mut input, &mut out),
+        CHECK_SETTINGS => check_settings(&mut input),
+        _ => Err(Packed::malformed()),
+    };
+    let mut answer = match done {
+        Ok(()) => out.text,
+        Err(e) => {
+            let mut failed = Answer {
+                text: String::from("!"),
+            };
+            failed.items(&[e.code.as_str(), &e.field, &e.message]);
+            failed.text
         }
-    }
-    Ok(out)
+    };
+    // wasm-bindgen hands the answer over as a boxed str, which shrinks it to its length: do that
+    // now, while the arena still belongs to this call (it starts afresh after `call_done`).
+    answer.shrink_to_fit();
+    crate::arena::call_done();
+    answer
 }
 
-fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
-    }
-    let array = value
-        .dyn_ref::<Array>()
-        .ok_or_else(|| type_error(name, "an array of strings"))?;
-    array
-        .iter()
-        .map(|v| {
-            v.as_string()
-                .ok_or_else(|| type_error(name, "an array of strings"))
-        })
-        .collect()
-}
+// ---- input --------------------------------------------------------------------------------
 
-fn credentials(obj: &JsValue) -> Result<Credentials, Error> {
-    let c = field(obj, "credentials");
-    if !c.is_object() {
-        return Err(Error::new(
-            ErrorCode::InvalidCredentials,
-            "credentials",
-            "credentials must be an object",
-        ));
-    }
-    Ok(Credentials {
-        access_key_id: string(&c, "accessKeyId")?,
-        access_key_secret: string(&c, "accessKeySecret")?,
-        security_token: opt_string(&c, "securityToken")?.filter(|t| !t.is_empty()),
-    })
-}
-
-/// Milliseconds since the epoch → whole seconds; the signer checks the range.
-fn seconds(ms: f64) -> Result<i64, Error> {
-    if ms.is_finite() {
-        Ok((ms / 1000.0).floor() as i64)
-    } else {
-        Err(Error::new(
-            ErrorCode::InvalidDate,
-            "date",
-            "the signing time is not a valid date",
-        ))
-    }
-}
-
-fn unix_seconds(obj: &JsValue) -> Result<i64, Error> {
-    seconds(opt_f64(obj, "time")?.unwrap_or(f64::NAN))
-}
-
-fn check_expires(value: Option<f64>) -> Result<Option<u32>, Error> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.fract() == 0.0 && (1.0..=f64::from(MAX_PRESIGN_EXPIRES)).contains(&v) => {
-            Ok(Some(v as u32))
-        }
-        Some(_) => Err(Error::new(
-            ErrorCode::InvalidExpires,
-            "expires",
-            "expires must be a whole number of seconds from 1 to 604800 (7 days)",
-        )),
-    }
-}
-
-fn presign_expires(obj: &JsValue) -> Result<Option<u32>, Error> {
-    check_expires(opt_f64(obj, "presignExpires")?)
-}
-
-fn non_empty(s: Option<String>) -> Option<String> {
-    s.filter(|s| !s.is_empty())
-}
-
-// ---- building plain objects ---------------------------------------------------------------
-
-fn set(obj: &Object, name: &str, value: &JsValue) {
-    // Reflect.set on a fresh plain object cannot fail.
-    let _ = Reflect::set(obj, &JsValue::from_str(name), value);
-}
-
-fn set_str(obj: &Object, name: &str, value: &str) {
-    set(obj, name, &JsValue::from_str(value));
-}
-
-fn js_pairs(pairs: &[(String, String)]) -> Array {
-    pairs
-        .iter()
-        .map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)))
-        .collect()
-}
-
-fn js_error(e: &Error) -> JsValue {
-    let obj = Object::new();
-    set_str(&obj, "code", e.code.as_str());
-    set_str(&obj, "field", &e.field);
-    set_str(&obj, "message", &e.message);
-    obj.into()
-}
-
-fn run(f: impl FnOnce() -> Result<Object, Error>) -> JsResult<JsValue> {
-    f().map(JsValue::from).map_err(|e| js_error(&e))
-}
-
-// ---- exports ------------------------------------------------------------------------------
-
-/// Fields of one operation, framed for the hot path: the values are concatenated into one string
-/// and their lengths (in UTF-16 code units, as JavaScript counts) travel in a `Uint32Array`,
-/// [`ABSENT`] marking a value that is not given. Two copies instead of a property lookup and a
-/// string conversion per field: this is most of the cost of a signature otherwise.
+/// The fields of one call: values concatenated into one string, their lengths in UTF-16 code
+/// units in `lengths`, [`ABSENT`] marking a value that is not given; a list is its count
+/// followed by its values.
 struct Packed<'a> {
     text: &'a str,
-    lengths: &'a [u32],
-    next: usize,
+    lengths: core::slice::Iter<'a, u32>,
 }
 
 /// The length that marks an absent value.
@@ -205,9 +83,7 @@ impl<'a> Packed<'a> {
     }
 
     fn number(&mut self) -> Result<u32, Error> {
-        let n = *self.lengths.get(self.next).ok_or_else(Self::malformed)?;
-        self.next += 1;
-        Ok(n)
+        self.lengths.next().copied().ok_or_else(Self::malformed)
     }
 
     fn value(&mut self) -> Result<Option<&'a str>, Error> {
@@ -215,8 +91,7 @@ impl<'a> Packed<'a> {
         if units == ABSENT {
             return Ok(None);
         }
-        // Walk UTF-8 lead bytes: 1 unit for each sequence of up to 3 bytes, 2 for 4-byte ones
-        // (surrogate pairs in JavaScript). Byte-wise, as decoding chars here was a tenth of a call.
+        // Walk UTF-8 lead bytes: 1 unit for each sequence of up to 3 bytes, 2 for 4-byte ones.
         let bytes = self.text.as_bytes();
         let (mut counted, mut end) = (0u32, 0usize);
         while counted < units {
@@ -230,107 +105,171 @@ impl<'a> Packed<'a> {
             end += len;
             counted += width;
         }
-        if counted != units || !self.text.is_char_boundary(end) {
-            return Err(Self::malformed());
+        match (self.text.get(..end), self.text.get(end..)) {
+            (Some(value), Some(rest)) if counted == units => {
+                self.text = rest;
+                Ok(Some(value))
+            }
+            _ => Err(Self::malformed()),
         }
-        let (value, rest) = self.text.split_at(end);
-        self.text = rest;
-        Ok(Some(value))
     }
 
-    fn string(&mut self, name: &str) -> Result<String, Error> {
-        self.optional()?.ok_or_else(|| type_error(name, "a string"))
+    fn string(&mut self, name: &str) -> Result<&'a str, Error> {
+        self.value()?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                name,
+                &cat(&[name, " must be a string"]),
+            )
+        })
     }
 
-    fn optional(&mut self) -> Result<Option<String>, Error> {
+    fn owned(&mut self) -> Result<Option<String>, Error> {
         Ok(self.value()?.map(str::to_string))
     }
 
+    fn non_empty(&mut self) -> Result<Option<String>, Error> {
+        Ok(self.owned()?.filter(|s| !s.is_empty()))
+    }
+
     fn pairs(&mut self) -> Result<Pairs, Error> {
-        let n = self.number()?;
-        (0..n)
-            .map(|_| {
-                Ok((
-                    self.value()?.unwrap_or_default().to_string(),
-                    self.value()?.unwrap_or_default().to_string(),
-                ))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for _ in 0..self.number()? {
+            out.push((self.text()?, self.text()?));
+        }
+        Ok(out)
     }
 
     fn list(&mut self) -> Result<Vec<String>, Error> {
-        let n = self.number()?;
-        (0..n)
-            .map(|_| Ok(self.value()?.unwrap_or_default().to_string()))
-            .collect()
+        let mut out = Vec::new();
+        for _ in 0..self.number()? {
+            out.push(self.text()?);
+        }
+        Ok(out)
+    }
+
+    /// An item of a list (absent reads as empty).
+    fn text(&mut self) -> Result<String, Error> {
+        Ok(self.value()?.unwrap_or_default().to_string())
+    }
+
+    /// Credentials: access key id, secret, security token (an empty token is none).
+    fn credentials(&mut self) -> Result<Credentials, Error> {
+        Ok(Credentials {
+            access_key_id: self.string("accessKeyId")?.to_string(),
+            access_key_secret: self.string("accessKeySecret")?.to_string(),
+            security_token: self.non_empty()?,
+        })
+    }
+
+    /// Presign expiry: whole seconds, 1 to 7 days.
+    fn expires(&mut self) -> Result<Option<u32>, Error> {
+        match self.value()? {
+            None => Ok(None),
+            Some(v) => match parse_decimal(v, MAX_PRESIGN_EXPIRES).filter(|s| *s > 0) {
+                Some(s) => Ok(Some(s)),
+                None => Err(Error::new(
+                    ErrorCode::InvalidExpires,
+                    "expires",
+                    "expires must be a whole number of seconds from 1 to 604800 (7 days)",
+                )),
+            },
+        }
     }
 }
 
-/// Builds, validates and signs one operation of a client (the hot path of `OssClient`).
-///
-/// Fields, in order (see `ts/core.ts`): op, region, bucket, endpoint, addressing, product,
-/// accessKeyId, accessKeySecret, securityToken, key, target, versionId, forbidOverwrite
-/// (`true`/`false`), acl, storageClass, presignExpires (seconds), then meta and tagging pairs,
-/// header pairs and additional header names, each list preceded by its count in `lengths`.
-/// Output: `method \n url \n name:value \n ...`; header names are tokens (no `:`) and values
-/// never hold a line break, so the split is unambiguous.
-#[wasm_bindgen(js_name = preparePacked)]
-pub fn prepare_packed(text: &str, lengths: &[u32], time_ms: f64) -> JsResult<String> {
-    prepare_packed_inner(
-        &mut Packed {
-            text,
-            lengths,
-            next: 0,
-        },
-        time_ms,
-    )
-    .map_err(|e| js_error(&e))
+/// Milliseconds since the epoch → whole seconds (rounded down); the signer checks the range.
+fn seconds(ms: f64) -> Result<i64, Error> {
+    if !ms.is_finite() {
+        return Err(Error::new(
+            ErrorCode::InvalidDate,
+            "date",
+            "the signing time is not a valid date",
+        ));
+    }
+    let s = ms / 1000.0;
+    let whole = s as i64;
+    Ok(if (whole as f64) > s { whole - 1 } else { whole })
 }
 
-fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
+// ---- output -------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Answer {
+    text: String,
+}
+
+impl Answer {
+    fn item(&mut self, s: &str) {
+        push_decimal(&mut self.text, utf16_len(s) as u64);
+        self.text.push(':');
+        self.text.push_str(s);
+    }
+
+    fn items(&mut self, items: &[&str]) {
+        for s in items {
+            self.item(s);
+        }
+    }
+
+    fn pairs(&mut self, pairs: &[(String, String)]) {
+        for (k, v) in pairs {
+            self.items(&[k, v]);
+        }
+    }
+}
+
+// ---- operations ---------------------------------------------------------------------------
+
+/// Builds, validates and signs one operation of a client (the hot path of `OssClient`).
+///
+/// Fields: op, region, bucket, endpoint, addressing, product, accessKeyId, accessKeySecret,
+/// securityToken, key, target, versionId, forbidOverwrite (`true`/`false`), acl, storageClass,
+/// presignExpires (seconds), then the lists meta, tagging, headers (pairs) and additional header
+/// names. Answer: method, url, then header names and values.
+fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Error> {
     let op = p.string("op")?;
     let region = p.string("region")?;
     let bucket = p.string("bucket")?;
     let endpoint = p.value()?.unwrap_or_default();
     let addressing = p.value()?.unwrap_or_default();
-    let product = non_empty(p.optional()?).unwrap_or_else(|| "oss".into());
-    let (endpoint, addressing) = client_endpoint(&region, &bucket, endpoint, addressing, &product)?;
-    let credentials = Credentials {
-        access_key_id: p.string("accessKeyId")?,
-        access_key_secret: p.string("accessKeySecret")?,
-        security_token: non_empty(p.optional()?),
-    };
+    let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
+    let (endpoint, addressing) = client_endpoint(region, bucket, endpoint, addressing, product)?;
+    let credentials = p.credentials()?;
     let config = ClientConfig {
-        region,
-        bucket,
+        region: region.to_string(),
+        bucket: bucket.to_string(),
         endpoint,
         addressing,
-        product,
+        product: product.to_string(),
         credentials,
     };
     let key = p.string("key")?;
-    let target = p.optional()?;
-    let version = non_empty(p.optional()?);
+    let target = p.value()?;
+    let version = p.value()?.filter(|v| !v.is_empty());
     let forbid_overwrite = match p.value()? {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
-        Some(_) => return Err(type_error("forbidOverwrite", "true or false")),
+        Some(_) => {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                "forbidOverwrite",
+                "forbidOverwrite must be true or false",
+            ))
+        }
     };
-    let acl = p.optional()?;
-    let storage_class = p.optional()?;
-    // Whole seconds only; parsing floats would pull kilobytes of float parsing into the module.
-    let expires = p
-        .value()?
-        .map(|v| v.parse::<u32>().map(f64::from).unwrap_or(f64::NAN));
+    let acl = p.owned()?;
+    let storage_class = p.owned()?;
+    let expires = p.expires()?;
     let meta = p.pairs()?;
     let tagging = p.pairs()?;
     let headers = p.pairs()?;
     let additional = p.list()?;
-    let req = match op.as_str() {
+    let req = match op {
         "putSymlink" => put_symlink(
-            &key,
-            target.as_deref().unwrap_or_default(),
+            key,
+            target.unwrap_or_default(),
             &PutSymlinkOptions {
                 forbid_overwrite,
                 acl,
@@ -340,11 +279,11 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
                 headers,
             },
         )?,
-        "getSymlink" => get_symlink(&key, version.as_deref())?,
-        "putObject" => object_request("PUT", &key, None, &headers)?,
-        "getObject" => object_request("GET", &key, version.as_deref(), &headers)?,
-        "headObject" => object_request("HEAD", &key, version.as_deref(), &headers)?,
-        "deleteObject" => object_request("DELETE", &key, version.as_deref(), &headers)?,
+        "getSymlink" => get_symlink(key, version)?,
+        "putObject" => object_request("PUT", key, None, &headers)?,
+        "getObject" => object_request("GET", key, version, &headers)?,
+        "headObject" => object_request("HEAD", key, version, &headers)?,
+        "deleteObject" => object_request("DELETE", key, version, &headers)?,
         _ => {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
@@ -353,154 +292,140 @@ fn prepare_packed_inner(p: &mut Packed, time_ms: f64) -> Result<String, Error> {
             ))
         }
     };
-    let mode = match check_expires(expires)? {
+    let mode = match expires {
         Some(expires_seconds) => SignMode::Presign { expires_seconds },
         None => SignMode::Header,
     };
     let (http, _) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;
-    let mut out = String::with_capacity(http.url.len() + 64 * (http.headers.len() + 1));
-    out.push_str(&http.method);
-    out.push('\n');
-    out.push_str(&http.url);
-    for (name, value) in &http.headers {
-        out.push('\n');
-        out.push_str(name);
-        out.push(':');
-        out.push_str(value);
-    }
-    Ok(out)
+    out.items(&[http.method.as_str(), &http.url]);
+    out.pairs(&http.headers);
+    Ok(())
 }
 
 /// Checks a client's settings without signing anything, so that `new OssClient()` refuses a bad
-/// region, bucket, endpoint, addressing, product or static key pair at once, with the rules every
-/// call applies. `credentials` is `[accessKeyId, accessKeySecret, securityToken]` (`""`: none),
-/// or empty for a credentials provider.
-#[wasm_bindgen(js_name = checkSettings)]
-pub fn check_settings(
-    region: &str,
-    bucket: &str,
-    endpoint: &str,
-    addressing: &str,
-    product: &str,
-    credentials: Vec<String>,
-) -> JsResult<()> {
-    let check = || {
-        client_endpoint(region, bucket, endpoint, addressing, product)?;
-        for (value, field) in credentials.iter().zip([
-            "credentials.accessKeyId",
-            "credentials.accessKeySecret",
-            "credentials.securityToken",
-        ]) {
-            if !(value.is_empty() && field.ends_with("Token")) {
-                crate::validate::credential(value, field)?;
-            }
+/// region, bucket, endpoint, addressing, product or static key pair at once (with the same rules
+/// as every call). Fields: region, bucket, endpoint, addressing, product, then accessKeyId,
+/// accessKeySecret and securityToken, absent for a credentials provider (an empty token is none).
+/// Answer: nothing.
+fn check_settings(p: &mut Packed) -> Result<(), Error> {
+    let mut next = || Ok::<_, Error>(p.value()?.unwrap_or_default());
+    let (region, bucket, endpoint, addressing) = (next()?, next()?, next()?, next()?);
+    client_endpoint(region, bucket, endpoint, addressing, next()?)?;
+    let (id, secret, token) = (p.value()?, p.value()?, p.value()?);
+    if let (Some(id), Some(secret)) = (id, secret) {
+        validate::credential(id, "credentials.accessKeyId")?;
+        validate::credential(secret, "credentials.accessKeySecret")?;
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            validate::credential(token, "credentials.securityToken")?;
         }
-        Ok(())
-    };
-    check().map_err(|e: Error| js_error(&e))
+    }
+    Ok(())
 }
 
-/// Signs an arbitrary OSS request, in the header form or (with `presignExpires`) the query form.
+/// Signs an arbitrary OSS request, in the header form or (with presignExpires) the query form.
+/// `additionalHeaders` may name `host`: the Host of the URL is then signed.
 ///
-/// Input: `{ method, region, product?, endpoint?, addressing?, bucket?, key?, query?, headers?,
-/// credentials, time, additionalHeaders?, presignExpires? }`. Output: `{ url, headers, query,
-/// signature, stringToSign, canonicalRequest }`. `additionalHeaders` may name `host`: the Host
-/// of `url` is then signed.
-#[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request(input: JsValue) -> JsResult<JsValue> {
-    run(|| {
-        let method = string(&input, "method")?.to_ascii_uppercase();
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(Error::new(
-                ErrorCode::InvalidMethod,
-                "method",
-                "method must be an HTTP method name",
-            ));
-        }
-        let bucket = non_empty(opt_string(&input, "bucket")?);
-        if let Some(b) = &bucket {
-            crate::validate::bucket_name(b)?;
-        }
-        let key = non_empty(opt_string(&input, "key")?);
-        if let Some(k) = &key {
-            crate::validate::object_key(k, "key", ErrorCode::InvalidObjectName)?;
-        }
-        let mut req = Request::new(&method, bucket.as_deref(), key.as_deref());
-        req.query = pairs(&field(&input, "query"), "query")?;
-        for (name, value) in pairs(&field(&input, "headers"), "headers")? {
-            req.add_caller_header(&name, &value, &[])?;
-        }
-        let credentials = credentials(&input)?;
-        let region = string(&input, "region")?;
-        let (endpoint, addressing) = resolve_endpoint(
-            &region,
-            &opt_string(&input, "endpoint")?.unwrap_or_default(),
-            &opt_string(&input, "addressing")?.unwrap_or_default(),
-        )?;
-        let product = non_empty(opt_string(&input, "product")?).unwrap_or_else(|| "oss".into());
-        let additional = strings(&field(&input, "additionalHeaders"), "additionalHeaders")?;
-        let params = SigningParams {
-            credentials: &credentials,
-            region: &region,
-            product: &product,
-            unix_seconds: unix_seconds(&input)?,
-            additional_headers: &additional,
-        };
-        let mode = match presign_expires(&input)? {
-            Some(expires_seconds) => SignMode::Presign { expires_seconds },
-            None => SignMode::Header,
-        };
-        let host = host(&endpoint, addressing, req.bucket.as_deref());
-        let signed = sign(&mut req, &params, mode, &host)?;
-        let out = Object::new();
-        set_str(&out, "url", &url(&endpoint, addressing, &req));
-        set(&out, "headers", &js_pairs(&req.headers));
-        set(&out, "query", &js_pairs(&req.query));
-        set_str(&out, "signature", &signed.signature);
-        set_str(&out, "stringToSign", &signed.string_to_sign);
-        set_str(&out, "canonicalRequest", &signed.canonical_request);
-        Ok(out)
-    })
+/// Fields: method, region, product, endpoint, addressing, bucket, key, accessKeyId,
+/// accessKeySecret, securityToken, presignExpires, then the lists query and headers (pairs) and
+/// additional header names. Answer: url, signature, string to sign, canonical request, the number
+/// of headers, the headers (names and values), then the query parameters (names and values).
+fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Error> {
+    let method = p.string("method")?.to_ascii_uppercase();
+    if method.is_empty() || !all(method.as_bytes(), |b| b.is_ascii_uppercase()) {
+        return Err(Error::new(
+            ErrorCode::InvalidMethod,
+            "method",
+            "method must be an HTTP method name",
+        ));
+    }
+    let region = p.string("region")?;
+    let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
+    let endpoint = p.value()?.unwrap_or_default();
+    let addressing = p.value()?.unwrap_or_default();
+    let (endpoint, addressing) = resolve_endpoint(region, endpoint, addressing)?;
+    let bucket = p.value()?.filter(|s| !s.is_empty());
+    if let Some(b) = bucket {
+        validate::bucket_name(b)?;
+    }
+    let key = p.value()?.filter(|s| !s.is_empty());
+    if let Some(k) = key {
+        validate::object_key(k, "key", ErrorCode::InvalidObjectName)?;
+    }
+    let credentials = p.credentials()?;
+    let expires = p.expires()?;
+    let mut req = Request::new(&method, bucket, key);
+    req.query = p.pairs()?;
+    for (name, value) in p.pairs()? {
+        req.add_caller_header(&name, &value, &[])?;
+    }
+    let additional = p.list()?;
+    let params = SigningParams {
+        credentials: &credentials,
+        region,
+        product,
+        unix_seconds: seconds(time_ms)?,
+        additional_headers: &additional,
+    };
+    let mode = match expires {
+        Some(expires_seconds) => SignMode::Presign { expires_seconds },
+        None => SignMode::Header,
+    };
+    let host = host(&endpoint, addressing, req.bucket.as_deref());
+    let signed = sign(&mut req, &params, mode, &host)?;
+    out.item(&url(&endpoint, addressing, &req));
+    out.items(&[
+        signed.signature.as_str(),
+        &signed.string_to_sign,
+        &signed.canonical_request,
+    ]);
+    let mut count = String::new();
+    push_decimal(&mut count, req.headers.len() as u64);
+    out.item(&count);
+    out.pairs(&req.headers);
+    out.pairs(&req.query);
+    Ok(())
 }
 
-/// Reads an OSS error answer (XML body, or the base64 `x-oss-err` header of HEAD answers).
-/// Output: `{ code, message, requestId, hostId, ec, recommendDoc, serverTime, requestTime }`.
-#[wasm_bindgen(js_name = parseErrorResponse)]
-pub fn parse_error_response(status: u16, headers: JsValue, body: &str) -> JsResult<JsValue> {
-    run(|| {
-        let e = parse_error(status, &pairs(&headers, "headers")?, body);
-        let out = Object::new();
-        for (name, value) in [
-            ("code", &e.code),
-            ("message", &e.message),
-            ("requestId", &e.request_id),
-            ("hostId", &e.host_id),
-            ("ec", &e.ec),
-            ("recommendDoc", &e.recommend_doc),
-            ("serverTime", &e.server_time),
-            ("requestTime", &e.request_time),
-        ] {
-            set_str(&out, name, value);
-        }
-        Ok(out)
-    })
+/// Reads an OSS error answer. Fields: the `x-oss-err`, `x-oss-request-id` and `x-oss-ec`
+/// headers (each may be absent) and the body; `status` is the HTTP status. Answer: code,
+/// message, requestId, hostId, ec, recommendDoc, serverTime, requestTime.
+fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(), Error> {
+    let (err_header, request_id, ec) = (p.value()?, p.value()?, p.value()?);
+    let body = p.value()?.unwrap_or_default();
+    let status = if (0.0..=999.0).contains(&status) {
+        status as u16
+    } else {
+        0
+    };
+    let e = parse_error_parts(status, err_header, request_id, ec, body);
+    out.items(&[
+        e.code.as_str(),
+        &e.message,
+        &e.request_id,
+        &e.host_id,
+        &e.ec,
+        &e.recommend_doc,
+        &e.server_time,
+        &e.request_time,
+    ]);
+    Ok(())
 }
 
-/// Reads the headers of a GetSymlink answer; the target comes back decoded.
-/// Output: `{ target, etag, lastModified, versionId?, meta: [name, value][], requestId }`.
-#[wasm_bindgen(js_name = parseGetSymlinkResponse)]
-pub fn parse_get_symlink_response(headers: JsValue) -> JsResult<JsValue> {
-    run(|| {
-        let info = parse_get_symlink(&pairs(&headers, "headers")?)?;
-        let out = Object::new();
-        set_str(&out, "target", &info.target);
-        set_str(&out, "etag", &info.etag);
-        set_str(&out, "lastModified", &info.last_modified);
-        if let Some(v) = &info.version_id {
-            set_str(&out, "versionId", v);
-        }
-        set(&out, "meta", &js_pairs(&info.meta));
-        set_str(&out, "requestId", &info.request_id);
-        Ok(out)
-    })
+/// Reads the headers of a GetSymlink answer (fields: the header pairs). Answer: target
+/// (decoded), etag, lastModified, requestId, `1` and the versionId or `0` and nothing, then the
+/// metadata names and values.
+fn parse_get_symlink_answer(p: &mut Packed, out: &mut Answer) -> Result<(), Error> {
+    let info = parse_get_symlink(&p.pairs()?)?;
+    out.items(&[
+        info.target.as_str(),
+        &info.etag,
+        &info.last_modified,
+        &info.request_id,
+    ]);
+    match &info.version_id {
+        Some(v) => out.items(&["1", v]),
+        None => out.items(&["0", ""]),
+    }
+    out.pairs(&info.meta);
+    Ok(())
 }

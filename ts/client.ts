@@ -3,7 +3,7 @@
  * signed, addressed); this class owns credentials, the clock offset, `fetch`, timeouts, abort
  * and retries.
  */
-import { callCore, checkSettings, isReady, prepareOperation, ready, type ClientSettings, type Operation, type Prepared } from './core.js';
+import { checkSettings, isReady, Packer, PARSE_ERROR, PARSE_GET_SYMLINK, prepareOperation, ready, toPairs, type ClientSettings, type Operation, type Prepared } from './core.js';
 import { CredentialCache, type ResolvedCredentials } from './credentials.js';
 import { networkError, OssError } from './errors.js';
 import * as input from './input.js';
@@ -53,7 +53,7 @@ const BATCH_MAX_ATTEMPTS = setMaxListeners ? 64 : 10;
 
 const DEFAULT_EXPIRES = 900;
 /** How much of an error answer is read: OSS's error XML is well under 1 KB. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const EMPTY: Uint8Array = new Uint8Array(0);
 /**
  * In Node an answer announced empty is not read: reading costs undici a stream pipeline for
@@ -210,13 +210,12 @@ export class OssClient {
   /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
     const answer = await this.#send(getSymlinkOperation(key, options.versionId), input.signal(options.signal));
-    const info = callCore<{ target: string; etag: string; lastModified: string; versionId?: string; meta: [string, string][]; requestId: string }>(
-      (c) => c.parseGetSymlinkResponse([...answer.headers]),
-    );
-    const result: GetSymlinkResult = { target: info.target, etag: info.etag, meta: Object.fromEntries(info.meta), requestId: info.requestId, attempts: answer.attempts };
-    const modified = info.lastModified ? new Date(info.lastModified) : undefined;
+    // target (decoded), etag, lastModified, requestId, has versionId, versionId, meta pairs
+    const info = new Packer().pairs([...answer.headers]).call(PARSE_GET_SYMLINK, 0);
+    const result: GetSymlinkResult = { target: info[0]!, etag: info[1]!, meta: Object.fromEntries(toPairs(info, 6)), requestId: info[3]!, attempts: answer.attempts };
+    const modified = info[2] ? new Date(info[2]) : undefined;
     if (modified && !Number.isNaN(modified.getTime())) result.lastModified = modified;
-    if (info.versionId) result.versionId = info.versionId;
+    if (info[4] === '1' && info[5]) result.versionId = info[5];
     return result;
   }
 
@@ -425,10 +424,17 @@ export class OssClient {
   }
 
   #readError(answer: Omit<Answer, 'attempts'>, credentials: ResolvedCredentials): OssError {
-    const text = new TextDecoder().decode(answer.body);
-    const e = callCore<{ code: string; message: string; requestId: string; hostId: string; ec: string; recommendDoc: string; serverTime: string }>(
-      (c) => c.parseErrorResponse(answer.status, [...answer.headers], text),
-    );
+    // An OSS error document is a few hundred bytes; a proxy's page can be anything. The core reads
+    // the first megabyte (a call may use at most 64 MB of WebAssembly memory).
+    const text = new TextDecoder().decode(answer.body.subarray(0, 1 << 20));
+    const h = answer.headers;
+    const [code, message, requestId, hostId, ec, recommendDoc, serverTimeGiven] = new Packer()
+      .value(h.get('x-oss-err') ?? undefined)
+      .value(h.get('x-oss-request-id') ?? undefined)
+      .value(h.get('x-oss-ec') ?? undefined)
+      .value(text)
+      .call(PARSE_ERROR, answer.status) as [string, string, string, string, string, string, string];
+    const e = { code, message, requestId, hostId, ec, recommendDoc, serverTime: serverTimeGiven };
     const serverTime = e.serverTime || (e.code === 'RequestTimeTooSkewed' ? answer.headers.get('date') ?? '' : '');
     return networkError({ ...e, status: answer.status, serverTime }, secretsOf(credentials));
   }

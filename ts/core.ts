@@ -1,18 +1,24 @@
 /**
- * The bridge to the WebAssembly core. Every call goes through `callCore`, which turns the core's
- * thrown `{ code, field, message }` objects (and, defensively, any trap) into `OssError`s.
- * Entry points (node.ts, worker.ts, browser.ts) install the instantiated module.
+ * The bridge to the WebAssembly core. The core has one export, `call`: one packed string and its
+ * lengths in, one string out (src/wasm.rs). `Packer` packs, calls and unpacks, and turns the
+ * core's errors (and, defensively, a trap) into `OssError`s. Entry points (node.ts, worker.ts,
+ * browser.ts) install the instantiated module.
  */
 import { OssError } from './errors.js';
 
-/** The functions exported by the Rust core (src/wasm.rs). */
+/** The functions exported by the Rust core (src/wasm.rs) and its wasm-bindgen glue. */
 export interface CoreExports {
-  preparePacked(text: string, lengths: Uint32Array, timeMs: number): string;
-  signRequest(input: unknown): unknown;
-  parseErrorResponse(status: number, headers: unknown, body: string): unknown;
-  parseGetSymlinkResponse(headers: unknown): unknown;
-  checkSettings(region: string, bucket: string, endpoint: string, addressing: string, product: string, credentials: string[]): void;
+  call(kind: number, text: string, lengths: Uint32Array, number: number): string;
+  /** Re-instantiates the module (wasm-bindgen `--experimental-reset-state-function`). */
+  __wbg_reset_state(): void;
 }
+
+/** What `call` does (the constants in src/wasm.rs). */
+export const PREPARE = 0;
+export const SIGN = 1;
+export const PARSE_ERROR = 2;
+export const PARSE_GET_SYMLINK = 3;
+export const CHECK_SETTINGS = 4;
 
 let core: CoreExports | undefined;
 let loader: (() => Promise<CoreExports>) | undefined;
@@ -54,24 +60,83 @@ function notReady(): OssError {
   });
 }
 
-/** Calls into the core synchronously; the core must be ready. */
-export function callCore<T>(fn: (c: CoreExports) => unknown): T {
-  if (!core) throw notReady();
-  try {
-    return fn(core) as T;
-  } catch (e) {
-    throw toOssError(e);
+/** Marks an absent value in the packed lengths (u32::MAX in src/wasm.rs). */
+const ABSENT = 0xffffffff;
+
+/** The lengths are written here and copied by the core call: no array to build per call. */
+let lengthsScratch = new Uint32Array(64);
+
+/**
+ * Fields for one core call: values are concatenated into one string and their lengths (UTF-16
+ * code units) go to a Uint32Array; a list is its count followed by its values. Two copies into
+ * WebAssembly instead of a property lookup and a string conversion per field.
+ */
+export class Packer {
+  #parts: string[] = [];
+  #count = 0;
+
+  #length(n: number): void {
+    if (this.#count === lengthsScratch.length) {
+      const grown = new Uint32Array(lengthsScratch.length * 2);
+      grown.set(lengthsScratch);
+      lengthsScratch = grown;
+    }
+    lengthsScratch[this.#count++] = n;
+  }
+
+  value(v: string | undefined): this {
+    if (v === undefined) this.#length(ABSENT);
+    else {
+      this.#parts.push(v);
+      this.#length(v.length);
+    }
+    return this;
+  }
+
+  list(items: readonly string[] = []): this {
+    this.#length(items.length);
+    for (const item of items) this.value(item);
+    return this;
+  }
+
+  pairs(items: readonly (readonly [string, string])[] = []): this {
+    this.#length(items.length);
+    for (const [k, v] of items) this.value(k).value(v);
+    return this;
+  }
+
+  /** Calls the core; the answer's strings, or a thrown `OssError`. */
+  call(kind: number, number: number): string[] {
+    if (!core) throw notReady();
+    let answer: string;
+    try {
+      answer = core.call(kind, this.#parts.join(''), lengthsScratch.subarray(0, this.#count), number);
+    } catch (e) {
+      // A trap would mean a bug in the core. Start the module afresh so that the next call
+      // works, and report it without leaking the input.
+      try {
+        core.__wbg_reset_state();
+      } catch {
+        // The module stays as it is; the next call reports its own failure.
+      }
+      throw new OssError({ code: 'InternalError', message: `the signing core failed: ${e instanceof Error ? e.name : typeof e}`, cause: e });
+    }
+    if (answer.charCodeAt(0) !== 33 /* ! */) return unpack(answer, 0);
+    const [code, field, message] = unpack(answer, 1) as [string, string, string];
+    throw new OssError({ code, field, message });
   }
 }
 
-function toOssError(e: unknown): OssError {
-  if (e instanceof OssError) return e;
-  if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string') {
-    const { code, field, message } = e as { code: string; field?: string; message?: string };
-    return new OssError({ code, field: field ?? '', message: message ?? code });
+/** The core's answer: each string as its length in UTF-16 code units, `:`, and the text. */
+function unpack(answer: string, from: number): string[] {
+  const out: string[] = [];
+  for (let i = from; i < answer.length; ) {
+    let n = 0;
+    for (let c = answer.charCodeAt(i++); c !== 58 /* : */ && i <= answer.length; c = answer.charCodeAt(i++)) n = n * 10 + c - 48;
+    out.push(answer.slice(i, i + n));
+    i += n;
   }
-  // A trap would mean a bug in the core; report it without leaking the input.
-  return new OssError({ code: 'InternalError', message: `the signing core failed: ${e instanceof Error ? e.name : typeof e}` });
+  return out;
 }
 
 /** One operation of a client, as the core prepares it. */
@@ -98,15 +163,6 @@ export interface ClientSettings {
   product: string;
 }
 
-/**
- * Checks a client's settings (and static credentials, if given) with the rules every call
- * applies; throws the OssError of the first that is wrong.
- */
-export function checkSettings(settings: ClientSettings, credentials?: OperationCredentials): void {
-  const keys = credentials ? [credentials.accessKeyId, credentials.accessKeySecret, credentials.securityToken ?? ''] : [];
-  callCore((c) => c.checkSettings(settings.region, settings.bucket, settings.endpoint, settings.addressing, settings.product, keys));
-}
-
 export interface OperationCredentials {
   accessKeyId: string;
   accessKeySecret: string;
@@ -120,68 +176,56 @@ export interface Prepared {
   headers: [string, string][];
 }
 
-/** Marks an absent value in the packed lengths (u32::MAX in src/wasm.rs). */
-const ABSENT = 0xffffffff;
-
-/** The packed lengths are written here and copied by the core call: no array to build per call. */
-let lengthsScratch = new Uint32Array(64);
-
 /**
  * Prepares (validates, signs, addresses) one operation in a single call into the core. The
- * fields travel as one string plus their lengths instead of an object read property by property:
- * that halves the cost of a signature. The order is the one `preparePacked` reads in src/wasm.rs.
+ * order of the fields is the one `prepare_operation` reads in src/wasm.rs.
  */
 export function prepareOperation(settings: ClientSettings, credentials: OperationCredentials, op: Operation, timeMs: number): Prepared {
-  const parts: string[] = [];
-  const needed = 20 + 2 * ((op.meta?.length ?? 0) + (op.tagging?.length ?? 0) + (op.headers?.length ?? 0)) + (op.additionalHeaders?.length ?? 0);
-  if (lengthsScratch.length < needed) lengthsScratch = new Uint32Array(needed);
-  const lengths = lengthsScratch;
-  let n = 0;
-  const value = (v: string | undefined) => {
-    if (v === undefined) lengths[n++] = ABSENT;
-    else {
-      parts.push(v);
-      lengths[n++] = v.length;
-    }
-  };
-  const list = (items: readonly string[]) => {
-    lengths[n++] = items.length;
-    for (const item of items) value(item);
-  };
-  const pairs = (items: readonly [string, string][] | undefined) => {
-    lengths[n++] = items?.length ?? 0;
-    for (const [k, v] of items ?? []) {
-      value(k);
-      value(v);
-    }
-  };
-  value(op.op);
-  value(settings.region);
-  value(settings.bucket);
-  value(settings.endpoint);
-  value(settings.addressing);
-  value(settings.product);
-  value(credentials.accessKeyId);
-  value(credentials.accessKeySecret);
-  value(credentials.securityToken);
-  value(op.key);
-  value(op.target);
-  value(op.versionId);
-  value(op.forbidOverwrite === undefined ? undefined : String(op.forbidOverwrite));
-  value(op.acl);
-  value(op.storageClass);
-  value(op.presignExpires === undefined ? undefined : String(op.presignExpires));
-  pairs(op.meta);
-  pairs(op.tagging);
-  pairs(op.headers);
-  list(op.additionalHeaders ?? []);
-  const out = callCore<string>((c) => c.preparePacked(parts.join(''), lengths.subarray(0, n), timeMs));
-  const lines = out.split('\n');
-  const headers: [string, string][] = [];
-  for (let i = 2; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    headers.push([line.slice(0, colon), line.slice(colon + 1)]);
-  }
-  return { method: lines[0]!, url: lines[1]!, headers };
+  const out = new Packer()
+    .value(op.op)
+    .value(settings.region)
+    .value(settings.bucket)
+    .value(settings.endpoint)
+    .value(settings.addressing)
+    .value(settings.product)
+    .value(credentials.accessKeyId)
+    .value(credentials.accessKeySecret)
+    .value(credentials.securityToken)
+    .value(op.key)
+    .value(op.target)
+    .value(op.versionId)
+    .value(op.forbidOverwrite === undefined ? undefined : String(op.forbidOverwrite))
+    .value(op.acl)
+    .value(op.storageClass)
+    .value(op.presignExpires === undefined ? undefined : String(op.presignExpires))
+    .pairs(op.meta)
+    .pairs(op.tagging)
+    .pairs(op.headers)
+    .list(op.additionalHeaders)
+    .call(PREPARE, timeMs);
+  return { method: out[0]!, url: out[1]!, headers: toPairs(out, 2) };
+}
+
+/** `[a, b, c, d]` from `start` → `[[a, b], [c, d]]`. */
+export function toPairs(items: string[], start = 0, end = items.length): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = start; i + 1 < end; i += 2) out.push([items[i]!, items[i + 1]!]);
+  return out;
+}
+
+/**
+ * Checks a client's settings (region, bucket, endpoint, addressing, product) and, for static
+ * credentials, the key pair, with the core's rules; throws an `OssError`.
+ */
+export function checkSettings(settings: ClientSettings, credentials?: OperationCredentials): void {
+  new Packer()
+    .value(settings.region)
+    .value(settings.bucket)
+    .value(settings.endpoint)
+    .value(settings.addressing)
+    .value(settings.product)
+    .value(credentials?.accessKeyId)
+    .value(credentials?.accessKeySecret)
+    .value(credentials?.securityToken)
+    .call(CHECK_SETTINGS, 0);
 }

@@ -11,7 +11,7 @@
  * await fetch(signed.url, { method: 'PUT', headers: signed.headers });
  * ```
  */
-import { callCore } from './core.js';
+import { Packer, SIGN, toPairs } from './core.js';
 import { OssError } from './errors.js';
 import * as input from './input.js';
 import type { SignedRequest, SignRequestInput } from './types.js';
@@ -22,27 +22,34 @@ export function signRequest(request: SignRequestInput): SignedRequest {
   if (!c || typeof c !== 'object') throw new OssError({ code: 'InvalidCredentials', field: 'credentials', message: 'credentials must be an object' });
   const date = request.date ?? new Date();
   if (!(date instanceof Date)) throw new OssError({ code: 'InvalidDate', field: 'date', message: 'date must be a Date' });
-  const core = {
-    method: input.str(request.method, 'method'),
-    region: input.str(request.region, 'region'),
-    product: input.optStr(request.product, 'product'),
-    endpoint: input.optStr(request.endpoint, 'endpoint'),
-    addressing: input.optStr(request.addressing, 'addressing'),
-    bucket: input.optStr(request.bucket, 'bucket'),
-    key: input.optStr(request.key, 'key'),
-    query: input.pairs(request.query, 'query'),
-    headers: input.pairs(request.headers, 'headers'),
-    credentials: {
-      accessKeyId: input.str(c.accessKeyId, 'credentials.accessKeyId'),
-      accessKeySecret: input.str(c.accessKeySecret, 'credentials.accessKeySecret'),
-      securityToken: input.optStr(c.securityToken, 'credentials.securityToken'),
-    },
-    time: date.getTime(),
-    additionalHeaders: input.strList(request.additionalHeaders, 'additionalHeaders'),
-    presignExpires: input.optNumber(request.presignExpires, 'presignExpires'),
+  const time = date.getTime();
+  const query = input.pairs(request.query, 'query');
+  const expires = input.optNumber(request.presignExpires, 'presignExpires');
+  // The order is the one `sign_request` reads in src/wasm.rs.
+  const out = new Packer()
+    .value(input.str(request.method, 'method'))
+    .value(input.str(request.region, 'region'))
+    .value(input.optStr(request.product, 'product'))
+    .value(input.optStr(request.endpoint, 'endpoint'))
+    .value(input.optStr(request.addressing, 'addressing'))
+    .value(input.optStr(request.bucket, 'bucket'))
+    .value(input.optStr(request.key, 'key'))
+    .value(input.str(c.accessKeyId, 'credentials.accessKeyId'))
+    .value(input.str(c.accessKeySecret, 'credentials.accessKeySecret'))
+    .value(input.optStr(c.securityToken, 'credentials.securityToken'))
+    .value(expires === undefined ? undefined : String(expires))
+    .pairs(query)
+    .pairs(input.pairs(request.headers, 'headers'))
+    .list(input.strList(request.additionalHeaders, 'additionalHeaders'))
+    .call(SIGN, time);
+  // url, signature, string to sign, canonical request, header count, headers, query
+  const headersEnd = 5 + 2 * Number(out[4]);
+  return {
+    url: out[0]!,
+    headers: Object.fromEntries(toPairs(out, 5, headersEnd)),
+    query: toPairs(out, headersEnd),
+    signature: out[1]!,
+    stringToSign: out[2]!,
+    canonicalRequest: out[3]!,
   };
-  const out = callCore<{ url: string; headers: [string, string][]; query: [string, string][]; signature: string; stringToSign: string; canonicalRequest: string }>(
-    (w) => w.signRequest(core),
-  );
-  return { url: out.url, headers: Object.fromEntries(out.headers), query: out.query, signature: out.signature, stringToSign: out.stringToSign, canonicalRequest: out.canonicalRequest };
 }

@@ -202,3 +202,41 @@ test('successful requests finish normally in Chromium: none is reported failed (
   assert.ok(finished.some((r) => r.startsWith('PUT') && r.includes('?symlink')), finished.join('\n'));
   assert.ok(finished.some((r) => r.startsWith('GET') && r.includes('?symlink')), finished.join('\n'));
 });
+
+test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, and the token never reaches the other origin', async () => {
+  // A "proxy" on a third origin that passes CORS and answers every request with a 307 to the OSS
+  // server (same path): following it would replay the PUT there, token included.
+  const { createServer } = await import('node:http');
+  let redirected = 0;
+  const proxy = createServer((req, res) => {
+    const cors = {
+      'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-methods': 'GET, PUT, HEAD, DELETE',
+      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-expose-headers': 'location',
+    };
+    if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end();
+    redirected++;
+    res.writeHead(307, { ...cors, location: `${oss.url}${req.url}` }).end();
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`;
+  oss.clearRequests();
+  try {
+    const { expiration: _, ...sts } = oss.mintSts();
+    const outcome = await page.evaluate(async ({ endpoint, bucket, credentials }) => {
+      const { OssClient, OssError } = await import('oss-symlink');
+      const client = new OssClient({ region: 'cn-hangzhou', bucket, endpoint, credentials });
+      try {
+        await client.putSymlink('links/redirected.txt', 'docs/x.txt');
+        return { ok: true };
+      } catch (e) {
+        return e instanceof OssError ? { code: e.code, status: e.status, attempts: e.attempts } : { other: String(e) };
+      }
+    }, { endpoint: proxyUrl, bucket: PLAIN, credentials: sts });
+    assert.deepEqual(outcome, { code: 'UnexpectedRedirect', status: 0, attempts: 1 });
+    assert.equal(redirected, 1, 'one request, not retried');
+    assert.deepEqual(oss.requests.filter((r) => r.method !== 'OPTIONS' && r.url.includes('redirected')), [], 'nothing reached the other origin');
+  } finally {
+    proxy.closeAllConnections();
+    proxy.close();
+  }
+});
