@@ -23,18 +23,24 @@ export interface BulkScaleResult {
   rows: { small: number; large: number };
   small: {
     peakRssMb: number; firstRequestMs: number; perSecJournal: number; perSecNoJournal: number;
+    /** Client CPU (user + system) per linked row, µs: the journal's cost whatever else runs on the machine. */
+    cpuUsPerRowJournal: number; cpuUsPerRowNoJournal: number;
     journalBytes: number; linked: number;
   };
   large: { mode: string; peakRssMb: number; elapsedS: number; checked: number };
   resume: {
     rows: number; links: number; killedAtPercent: number; firstRunFirstRequestMs: number; resumeFirstRequestMs: number;
-    redone: number; linkedInTheEnd: number; peakRssMb: number;
+    /** PutSymlink requests beyond one per link, over both runs. */
+    redone: number;
+    /** Distinct links written over both runs (every one of `links` when nothing is lost). */
+    linkedInTheEnd: number;
+    peakRssMb: number;
   };
 }
 
 interface Summary {
   linked: number; alreadyDone: number; superseded: number; failed: number; bad: number; toLink?: number;
-  elapsedMs: number; journalBytes: number | null; peakRssMb: number; exitCode: number;
+  elapsedMs: number; journalBytes: number | null; peakRssMb: number; cpuMs: number; exitCode: number;
 }
 
 const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -96,11 +102,11 @@ export async function measureBulkScale(options: { small: number; large: number }
       });
       const [code] = await once(child, 'close') as [number | null];
       server.send('stats');
-      const stats = await next<{ firstAt: number | null; putSymlinks: number }>();
+      const stats = await next<{ firstAt: number | null; putSymlinks: number; links: number | null }>();
       const firstRequestMs = stats.firstAt === null ? NaN : stats.firstAt - startedAt;
-      if (killedAt !== undefined) return { summary: undefined, firstRequestMs, putSymlinks: stats.putSymlinks, stderr };
+      if (killedAt !== undefined) return { summary: undefined, firstRequestMs, putSymlinks: stats.putSymlinks, links: stats.links, stderr };
       if (code !== 0) throw new Error(`bulk ${args.join(' ')} exited with ${code}\n${stderr.slice(-2000)}`);
-      return { summary: JSON.parse(stdout) as Summary, firstRequestMs, putSymlinks: stats.putSymlinks, stderr };
+      return { summary: JSON.parse(stdout) as Summary, firstRequestMs, putSymlinks: stats.putSymlinks, links: stats.links, stderr };
     };
     const common = ['--json', '--progress', 'lines', '--progress-interval', '0.5', '--concurrency', '16'];
 
@@ -126,6 +132,8 @@ export async function measureBulkScale(options: { small: number; large: number }
     await writeManifest(repeated, options.large, (i) => Math.floor(i / 100));
     const links = Math.ceil(options.large / 100);
     log('bulk scale: real run over the large manifest (links listed 100 times), killed past 60%');
+    server.send('track');
+    await next();
     let killedAtPercent = 0;
     const killed = await cli([repeated, ...common], (text) => {
       const all = [...text.matchAll(/progress: (\d+)% of the manifest/g)];
@@ -136,6 +144,7 @@ export async function measureBulkScale(options: { small: number; large: number }
     log(`bulk scale: killed at ${killedAtPercent}%; rerun`);
     const resumed = await cli([repeated, ...common]);
     const rs = resumed.summary!;
+    if (rs.linked + rs.alreadyDone < links) throw new Error(`the rerun counts ${rs.linked + rs.alreadyDone} links done of ${links}`);
     return {
       rows: options,
       small: {
@@ -143,6 +152,8 @@ export async function measureBulkScale(options: { small: number; large: number }
         firstRequestMs: withJournal.firstRequestMs,
         perSecJournal: perSec(withJournal.summary!),
         perSecNoJournal: perSec(noJournal.summary!),
+        cpuUsPerRowJournal: (withJournal.summary!.cpuMs * 1000) / withJournal.summary!.linked,
+        cpuUsPerRowNoJournal: (noJournal.summary!.cpuMs * 1000) / noJournal.summary!.linked,
         journalBytes: withJournal.summary!.journalBytes ?? NaN,
         linked: withJournal.summary!.linked,
       },
@@ -152,7 +163,7 @@ export async function measureBulkScale(options: { small: number; large: number }
         firstRunFirstRequestMs: killed.firstRequestMs,
         resumeFirstRequestMs: resumed.firstRequestMs,
         redone: killed.putSymlinks + resumed.putSymlinks - links,
-        linkedInTheEnd: rs.linked + rs.alreadyDone,
+        linkedInTheEnd: resumed.links ?? NaN,
         peakRssMb: rs.peakRssMb,
       },
     };

@@ -42,6 +42,8 @@ const BULK_OPTIONS = {
 
 /** Rows read ahead of sending: a link listed again within this many rows is sent once. */
 export const DEDUP_WINDOW = 4096;
+/** Longest a row waits in the window for more rows while a request slot is free (input that trickles in). */
+const MAX_WAIT_MS = 1000;
 /** Rows read but not finished at most (a row stuck in retries holds back the checkpoint). */
 const MAX_LAG = 100_000;
 /** Messages about single rows printed as they happen; the rest are in the failed-rows file. */
@@ -188,6 +190,8 @@ interface Pending {
   /** Undefined for a kept row of an earlier run (it is before the checkpoint). */
   slot: Slot | undefined;
   superseded?: boolean;
+  /** When it was read (Date.now()). */
+  readAt: number;
 }
 
 /** Why the run ended early. */
@@ -254,10 +258,8 @@ async function run(
   /** Rows an earlier run finished before the checkpoint (not read again). */
   const earlier = { done: journal.checkpoint?.done ?? 0, superseded: journal.checkpoint?.superseded ?? 0 };
   const progress = new Progress(s.mode, s.intervalMs, output, counts, () => (manifest.size ? manifest.bytesRead / manifest.size : undefined));
-  const firstFailures: BadRow[] = [];
   let rowMessages = 0;
   const report = (f: BadRow, what: string) => {
-    if (firstFailures.length < MAX_JSON_FAILURES) firstFailures.push(f);
     if (s.json) return;
     if (rowMessages++ < MAX_ROW_MESSAGES) progress.note(`line ${f.line}${f.key !== undefined ? ` ${JSON.stringify(f.key)}` : ''}: ${what}: ${f.code}: ${f.error}`);
     else if (rowMessages === MAX_ROW_MESSAGES + 1) progress.note(s.dryRun ? '... more bad rows (--json lists up to 100)' : `... more in ${paths.failed}`);
@@ -326,7 +328,9 @@ async function run(
   };
   const commitTimer = s.dryRun ? undefined : setInterval(() => void commit(), COMMIT_INTERVAL_MS).unref();
 
-  // --- Failures
+  // --- Failures: kept in memory (as many as there are), written sorted at the end.
+  const failures = new Map<number, BadRow>();
+  const failedOffsetsByKey = new Map<string, number[]>();
   const fail = (item: ManifestItem, code: string, error: string, outcome: 'failed' | 'bad', slot: Slot | undefined, replayed: boolean) => {
     const row: BadRow = {
       line: item.line, offset: item.offset, code, error,
@@ -335,12 +339,28 @@ async function run(
       ...(item.raw !== undefined ? { raw: item.raw } : {}),
     };
     counts[outcome]++;
-    if (!s.dryRun) {
-      failedFile.add(row);
-      if (!replayed) journal.keep({ offset: row.offset, line: row.line, code, error, ...(row.key !== undefined ? { key: row.key } : {}), ...(row.raw !== undefined ? { raw: row.raw } : {}) });
+    failures.set(row.offset, row);
+    if (outcome === 'failed' && row.key !== undefined) failedOffsetsByKey.set(row.key, [...(failedOffsetsByKey.get(row.key) ?? []), row.offset]);
+    if (!s.dryRun && !replayed) {
+      journal.keep({ offset: row.offset, line: row.line, code, error, ...(row.key !== undefined ? { key: row.key } : {}), ...(row.raw !== undefined ? { raw: row.raw } : {}) });
     }
     report(row, outcome === 'bad' ? 'bad row' : 'failed');
     finish(slot, outcome);
+  };
+  /**
+   * A later row of `key` is done: rows of it that failed before are superseded (listing them in
+   * the failed-rows file, or trying them again, would undo the later row).
+   */
+  const supersedeFailures = (key: string, offset: number) => {
+    const earlier = failedOffsetsByKey.get(key);
+    if (!earlier) return;
+    failedOffsetsByKey.delete(key);
+    for (const o of earlier) {
+      if (o > offset || !failures.delete(o)) continue;
+      journal.resolve(o);
+      counts.failed--;
+      counts.superseded++;
+    }
   };
 
   // --- Sending
@@ -372,6 +392,7 @@ async function run(
         journal.resolve(item.offset);
         if (checkpoint) checkpoint.done++;
       }
+      supersedeFailures(item.key, item.offset);
       finish(p.slot, 'done');
     } catch (e) {
       if (signal.aborted) return; // not finished: sent again next time
@@ -382,7 +403,7 @@ async function run(
 
   async function dispatch(p: Pending): Promise<void> {
     if (p.superseded) return;
-    if (window.get(p.item.key) === p) window.delete(p.item.key);
+    if (waitingByLink.get(p.item.key) === p) waitingByLink.delete(p.item.key);
     if (s.dryRun) {
       toLink++;
       return finish(p.slot, 'done');
@@ -391,6 +412,7 @@ async function run(
     if (stopped) return;
     // Rows of one link go one after the other, in manifest order.
     const key = p.item.key;
+    if (p.item.offset < lastDoneAfter) sentBeforeDone.add(key);
     const previous = byLink.get(key);
     const task: Promise<void> = (previous ? previous.then(() => send(p)) : send(p)).finally(() => {
       inFlight.delete(task);
@@ -400,26 +422,42 @@ async function run(
     byLink.set(key, task);
   }
 
+  // Rows an earlier run finished out of order lie between its checkpoint and `lastDoneAfter`:
+  // the links this run sends there, so that a later row found done is not taken as the last word.
+  let lastDoneAfter = -1;
+  for (const offset of journal.doneAfter) lastDoneAfter = Math.max(lastDoneAfter, offset);
+  const sentBeforeDone = new Set<string>();
+
   // --- The window: good rows wait here until DEDUP_WINDOW more rows were read.
-  const window = new Map<string, Pending>();
+  const waitingByLink = new Map<string, Pending>();
   const queue: Pending[] = [];
   let queueHead = 0;
   /**
-   * Rows leave the window when it is full, or at once while a request slot is free (so the first
-   * request does not wait for the window to fill: reading is faster than sending, so it fills
-   * soon after). A dry run always waits, so its counts do not depend on timing.
+   * Rows leave the window when it is full. Until it first fills in this run (so the first request
+   * does not wait for it), and when its oldest row has waited MAX_WAIT_MS (input that trickles
+   * in), they also leave while a request slot is free. A dry run always waits for the window, so
+   * its counts do not depend on timing. One drain at a time, so rows leave in manifest order.
    */
-  const takeFromQueue = async (all: boolean) => {
+  let draining: Promise<void> | undefined;
+  const drainQueue = (all: boolean): Promise<void> => {
+    if (draining) return draining.then(() => drainQueue(all));
     const waiting = () => queue.length - queueHead;
-    while (waiting() > 0 && (all || waiting() > DEDUP_WINDOW || (!s.dryRun && inFlight.size < s.concurrency)) && !stopped) {
-      const p = queue[queueHead++]!;
-      await dispatch(p);
-    }
-    if (queueHead > 4096 && queueHead * 2 > queue.length) {
-      queue.splice(0, queueHead);
-      queueHead = 0;
-    }
+    const ready = () => {
+      if (waiting() === 0 || stopped) return false;
+      if (all || waiting() > DEDUP_WINDOW) return true;
+      if (s.dryRun || inFlight.size >= s.concurrency) return false;
+      return counts.read <= DEDUP_WINDOW || Date.now() - queue[queueHead]!.readAt >= MAX_WAIT_MS;
+    };
+    draining = (async () => {
+      while (ready()) await dispatch(queue[queueHead++]!);
+      if (queueHead > 4096 && queueHead * 2 > queue.length) {
+        queue.splice(0, queueHead);
+        queueHead = 0;
+      }
+    })().finally(() => { draining = undefined; });
+    return draining;
   };
+  const drainTimer = s.dryRun ? undefined : setInterval(() => { if (!draining) void drainQueue(false); }, 100).unref();
 
   /** One row, from the manifest or kept by an earlier run (`replayed`). */
   async function take(item: ManifestItem, replayed: boolean): Promise<void> {
@@ -430,7 +468,12 @@ async function run(
       slots.push(slot);
     }
     if (isBad(item)) return fail(item, item.code, item.error, 'bad', slot, replayed);
-    if (!replayed && journal.doneAfter.has(item.offset)) {
+    // Done by an earlier run, unless this run already sent an earlier row of its link (that write
+    // landed after it: the row is sent again, after that one).
+    if (!replayed && journal.doneAfter.has(item.offset) && !sentBeforeDone.has(item.key)) {
+      // An earlier row of its link still waiting must not be sent after it either.
+      supersedeWaiting(item.key);
+      supersedeFailures(item.key, item.offset);
       counts.skipped++;
       return finish(slot, 'skipped');
     }
@@ -441,21 +484,26 @@ async function run(
       if (!(e instanceof OssError && e.status === 0)) throw e;
       return fail(item, e.code, e.message, 'bad', slot, replayed);
     }
-    const p: Pending = { item, slot };
-    const earlierRow = window.get(item.key);
-    if (earlierRow) {
-      earlierRow.superseded = true;
-      counts.superseded++;
-      if (!earlierRow.slot) {
-        // A kept row of an earlier run, before the checkpoint: no longer to be tried again.
-        journal.resolve(earlierRow.item.offset);
-        if (checkpoint) checkpoint.superseded++;
-      }
-      finish(earlierRow.slot, 'superseded');
-    }
-    window.set(item.key, p);
+    const p: Pending = { item, slot, readAt: Date.now() };
+    supersedeWaiting(item.key);
+    waitingByLink.set(item.key, p);
     queue.push(p);
-    await takeFromQueue(false);
+    await drainQueue(false);
+  }
+
+  /** A later row of `key` was read: the row of it still waiting in the window is not sent. */
+  function supersedeWaiting(key: string): void {
+    const earlierRow = waitingByLink.get(key);
+    if (!earlierRow) return;
+    waitingByLink.delete(key);
+    earlierRow.superseded = true;
+    counts.superseded++;
+    if (!earlierRow.slot) {
+      // A kept row of an earlier run, before the checkpoint: no longer to be tried again.
+      journal.resolve(earlierRow.item.offset);
+      if (checkpoint) checkpoint.superseded++;
+    }
+    finish(earlierRow.slot, 'superseded');
   }
 
   progress.start();
@@ -488,7 +536,7 @@ async function run(
       // A row stuck in retries holds the checkpoint: do not read too far past it.
       while (slots.length - head > MAX_LAG && inFlight.size > 0 && !stopped) await Promise.race(inFlight);
     }
-    await takeFromQueue(true);
+    await drainQueue(true);
     await Promise.all(inFlight);
   } catch (e) {
     readError = e;
@@ -498,12 +546,16 @@ async function run(
     removeInterrupt();
     progress.stop();
     if (commitTimer) clearInterval(commitTimer);
+    if (drainTimer) clearInterval(drainTimer);
     if (!s.dryRun) {
       await committing;
       await commit();
     }
     await journal.close();
-    if (!s.dryRun) await failedFile.finish();
+    if (!s.dryRun) {
+      for (const f of [...failures.values()].sort((a, b) => a.offset - b.offset)) failedFile.add(f);
+      await failedFile.finish();
+    }
   }
   if (readError) throw readError;
 
@@ -513,7 +565,7 @@ async function run(
   const elapsedMs = Date.now() - startedAt;
   const unfinished = slots.length - head - (slots.slice(head).filter((x) => x.outcome).length);
   const total = earlier.done + earlier.superseded + processed(counts) + (s.dryRun ? toLink : unfinished);
-  const failuresSorted = [...firstFailures].sort((a, b) => a.line - b.line);
+  const failuresSorted = [...failures.values()].sort((a, b) => a.offset - b.offset).slice(0, MAX_JSON_FAILURES);
 
   if (s.json) {
     const summary: Record<string, unknown> = {
@@ -534,6 +586,7 @@ async function run(
       journal: paths.journal ?? null,
       journalBytes: paths.journal && !s.dryRun ? journal.size : null,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
       failedFile: !s.dryRun && failedFile.count > 0 ? paths.failed : null,
       failures: failuresSorted.map((f) => ({ row: f.line, link: f.key ?? null, code: f.code, message: f.error })),
       exitCode,

@@ -3,7 +3,7 @@
 // JSON Lines rows are written from their original text, so keys survive exactly (a lone surrogate
 // stays a \ud800 escape instead of becoming U+FFFD).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { csvField, type BadRow, type ManifestFormat } from './manifest.js';
 
@@ -31,7 +31,7 @@ export class FailedFile {
   readonly path: string;
   readonly #format: ManifestFormat;
   #stream: WriteStream | undefined;
-  #tmp: string;
+  readonly #tmp: string;
   count = 0;
 
   constructor(path: string, format: ManifestFormat) {
@@ -40,13 +40,17 @@ export class FailedFile {
     this.#tmp = `${path}.${process.pid}.tmp`;
   }
 
-  add(row: BadRow): void {
+  #open(): WriteStream {
     if (!this.#stream) {
       this.#stream = createWriteStream(this.#tmp, { encoding: 'utf8' });
       if (this.#format === 'csv') this.#stream.write(`${CSV_HEADER}\r\n`);
     }
+    return this.#stream;
+  }
+
+  add(row: BadRow): void {
     this.count++;
-    this.#stream.write(`${failedLine(row, this.#format)}${this.#format === 'csv' ? '\r\n' : '\n'}`);
+    this.#open().write(`${failedLine(row, this.#format)}${this.#format === 'csv' ? '\r\n' : '\n'}`);
   }
 
   /**
@@ -54,22 +58,10 @@ export class FailedFile {
    * nothing failed this time (by an empty one), so it never lists rows that are done.
    */
   async finish(): Promise<void> {
-    if (!this.#stream) {
-      const earlier = await stat(this.path).then(() => true, () => false);
-      if (!earlier) return;
-      this.#stream = createWriteStream(this.#tmp, { encoding: 'utf8' });
-      if (this.#format === 'csv') this.#stream.write(`${CSV_HEADER}\r\n`);
-    }
-    this.#stream.end();
-    await once(this.#stream, 'finish');
+    if (!this.#stream && !(await stat(this.path).then(() => true, () => false))) return;
+    const stream = this.#open();
+    stream.end();
+    await once(stream, 'finish');
     await rename(this.#tmp, this.path);
-  }
-
-  /** Drops the temporary file (the run stopped before any row). */
-  async discard(): Promise<void> {
-    if (!this.#stream) return;
-    this.#stream.end();
-    await once(this.#stream, 'finish');
-    await unlink(this.#tmp).catch(() => undefined);
   }
 }

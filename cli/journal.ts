@@ -86,6 +86,7 @@ export class Journal {
   #file: FileHandle | undefined;
   #pending: { k: KeptRow[]; r: number[] } = { k: [], r: [] };
   #writing: Promise<void> = Promise.resolve();
+  #lastLine = '';
   #bytes = 0;
 
   private constructor(path: string | undefined, runId: string) {
@@ -180,6 +181,8 @@ export class Journal {
     if (this.#pending.r.length > 0) entry.r = this.#pending.r;
     this.#pending = { k: [], r: [] };
     const line = `${JSON.stringify(entry)}\n`;
+    if (line === this.#lastLine) return this.#writing; // nothing moved since the last commit
+    this.#lastLine = line;
     const file = this.#file;
     this.#writing = this.#writing.then(async () => {
       await file.appendFile(line);

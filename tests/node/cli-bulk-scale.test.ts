@@ -227,3 +227,53 @@ test('the Kubernetes Indexed Job example: N matches completions, and its command
   }
   assert.equal(total, 200);
 });
+
+test('resuming: a row the killed run finished out of order stays the last word for its link', { timeout: 60_000 }, async () => {
+  // Rows 1 and 3 name one link. A killed run may have finished row 3 (after row 1 was superseded
+  // in its window, or sent before it) while its checkpoint stayed before row 1.
+  const cases: [string, string[][]][] = [
+    ['near', [['ooo/x', 't/old'], ['ooo/y', 't/y'], ['ooo/x', 't/new']]],
+    ['apart', [['ooo2/x', 't/old'], ...rowsOf('ooo2-fill', 30), ['ooo2/x', 't/new']]],
+  ];
+  for (const [name, rows] of cases) {
+    const manifest = join(h.dir, `ooo-${name}.csv`);
+    await writeFile(manifest, csvText(rows));
+    assert.equal((await runCli(['bulk', manifest], { env: h.env })).code, 0);
+    const link = rows[0]![0];
+    await h.client.putSymlink(link, 't/new'); // as the killed run left it
+    // The journal as a kill would have left it: no checkpoint yet, only the last row done.
+    const text = await readFile(manifest, 'utf8');
+    const lastOffset = Buffer.byteLength(text.slice(0, text.lastIndexOf(link)));
+    const header = (await readFile(`${manifest}.journal`, 'utf8')).split('\n')[0];
+    await writeFile(`${manifest}.journal`, `${header}\n${JSON.stringify({ d: [lastOffset] })}\n`);
+    const mark = h.server.requests.length;
+    const r = await runCli(['bulk', manifest, '--json'], { env: h.env });
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal((await h.client.getSymlink(link)).target, 't/new', name);
+    const sent = putSymlinkRequests(h.server, mark).get(link) ?? [];
+    // Either nothing for the link (row 1 superseded by the done row) or row 1 then row 3 again.
+    const targets = sent.map((x) => decodeURIComponent(String(x.headers['x-oss-symlink-target'])));
+    assert.ok(targets.length === 0 || targets.at(-1) === 't/new', `${name}: ${JSON.stringify(targets)}`);
+    assert.equal(s.linked + s.alreadyDone + s.superseded, rows.length, name);
+  }
+});
+
+test('a failed row whose link a later row then links is superseded: not listed, not tried again', { timeout: 60_000 }, async () => {
+  await h.client.putSymlink('sup/x', 'someone-else');
+  const rows = [['sup/x', 't/first', 'true'], ...rowsOf('sup-fill', 4200).map((r) => [...r, '']), ['sup/x', 't/last', '']];
+  const manifest = join(h.dir, 'sup.csv');
+  await writeFile(manifest, `link,target,forbidOverwrite\n${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`);
+  const mark = h.server.requests.length;
+  const r = await runCli(['bulk', manifest, '--json'], { env: h.env });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as Summary;
+  assert.deepEqual([s.failed, s.superseded, s.linked, s.failures.length], [0, 1, 4201, 0]);
+  // Row 2 was sent (and refused: FileAlreadyExists), then the last row linked it.
+  assert.equal(putSymlinkRequests(h.server, mark).get('sup/x')?.length, 2);
+  assert.equal((await h.client.getSymlink('sup/x')).target, 't/last');
+  assert.ok(!(await exists(`${manifest}.failed.csv`)));
+  const again = await runCli(['bulk', manifest, '--json'], { env: h.env });
+  assert.equal((JSON.parse(again.stdout) as Summary).linked, 0);
+  assert.equal((await h.client.getSymlink('sup/x')).target, 't/last');
+});
