@@ -25,15 +25,21 @@ function newest(dir, filter = () => true) {
   return t;
 }
 
-// 1. Rust → wasm (cargo decides itself whether anything changed).
+// 1. Rust → wasm (cargo decides itself whether anything changed). The crates' panic locations
+// are file paths kept in the module's data: the registry's directory prefix is cut from them
+// (~60 B gzip), which also keeps the home directory of whoever built it out of the package.
+const registrySrc = join(process.env.CARGO_HOME ?? join(process.env.HOME ?? '/root', '.cargo'), 'registry', 'src');
+const wasmFlagsVar = 'CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS';
+const registryDirs = existsSync(registrySrc) ? readdirSync(registrySrc).map((d) => `--remap-path-prefix=${join(registrySrc, d)}=crates`) : [];
+const cargoEnv = { env: { ...process.env, [wasmFlagsVar]: [process.env[wasmFlagsVar] ?? '', ...registryDirs].join(' ').trim() } };
 log('cargo build --target wasm32-unknown-unknown --release');
-run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--release']);
+run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], cargoEnv);
 const rawWasm = join(root, 'target/wasm32-unknown-unknown/release/oss_symlink.wasm');
 
 // The same crate for Node.js, optimized for speed (profile "speed" in Cargo.toml), keeping the
 // last signing keys between calls (feature key-cache; browsers' module leaves it out for size).
 log('cargo build --target wasm32-unknown-unknown --profile speed');
-run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'speed', '--features', 'key-cache']);
+run('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'speed', '--features', 'key-cache'], cargoEnv);
 const rawSpeedWasm = join(root, 'target/wasm32-unknown-unknown/speed/oss_symlink.wasm');
 
 // 2-3. wasm-bindgen and wasm-opt, when a raw module changed.
@@ -42,12 +48,13 @@ const pkgWasm = join(pkg, 'oss_symlink_bg.wasm');
 const pkgNodeWasm = join(pkg, 'oss_symlink_bg.node.wasm');
 const bindgen = (input, outDir) => {
   if (!existsSync(wasmBindgen)) throw new Error(`wasm-bindgen ${bindgenVersion} is missing: run scripts/ensure-tools.sh wasm-bindgen`);
-  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', '--experimental-reset-state-function', input]);
+  run(wasmBindgen, ['--target', 'web', '--out-dir', outDir, '--out-name', 'oss_symlink', '--remove-name-section', '--remove-producers-section', '--experimental-reset-state-function', '--omit-default-module-path', input]);
 };
 if (mtime(rawWasm) > mtime(pkgWasm) || !existsSync(join(pkg, 'oss_symlink.js'))) {
-  log('wasm-bindgen --target web; wasm-opt -Oz');
+  log('wasm-bindgen --target web; wasm-opt -Oz --converge');
   bindgen(rawWasm, pkg);
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', pkgWasm, '-o', pkgWasm]);
+  // --converge: repeat -Oz while it still shrinks the module (~50 B gzip).
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--converge', pkgWasm, '-o', pkgWasm]);
 }
 if (mtime(rawSpeedWasm) > mtime(pkgNodeWasm) || mtime(pkgWasm) > mtime(pkgNodeWasm)) {
   log('wasm-bindgen (speed build); wasm-opt -O3');

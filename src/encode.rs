@@ -4,21 +4,21 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
+/// Everything but `A-Z a-z 0-9 - _ . ~` (non-ASCII bytes are always encoded).
+const OSS_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
-fn encode_into(out: &mut String, s: &str, keep_slash: bool) {
-    for b in s.bytes() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xF)]));
-        }
+/// The same, keeping `/` (object keys and symlink targets).
+const OSS_PATH: &AsciiSet = &OSS_UNRESERVED.remove(b'/');
+
+fn encode_into(out: &mut String, s: &str, set: &'static AsciiSet) {
+    for part in utf8_percent_encode(s, set) {
+        out.push_str(part);
     }
 }
 
@@ -46,21 +46,12 @@ pub fn path_encode(s: &str) -> String {
 
 /// Appends the encoding of `s` to `out`, without an intermediate string.
 pub fn uri_encode_into(out: &mut String, s: &str) {
-    encode_into(out, s, false);
+    encode_into(out, s, OSS_UNRESERVED);
 }
 
 /// Appends the path encoding of `s` (keeping `/`) to `out`.
 pub fn path_encode_into(out: &mut String, s: &str) {
-    encode_into(out, s, true);
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    encode_into(out, s, OSS_PATH);
 }
 
 /// Decodes `%XX` sequences (a `%` not followed by two hex digits stays as it is); `None` when
@@ -70,21 +61,11 @@ fn hex_value(b: u8) -> Option<u8> {
 /// assert_eq!(oss_symlink::encode::percent_decode("a%20%E4%B8%AD").as_deref(), Some("a 中"));
 /// ```
 pub fn percent_decode(s: &str) -> Option<String> {
+    // A loop rather than `collect` or `decode_utf8`: each of those brings its own copy of the
+    // iterator machinery (and slicing panics) into the module.
     let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        let mut ahead = bytes.clone();
-        match (
-            b,
-            ahead.next().and_then(hex_value),
-            ahead.next().and_then(hex_value),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(hi << 4 | lo);
-                bytes = ahead;
-            }
-            _ => out.push(b),
-        }
+    for b in percent_decode_str(s) {
+        out.push(b);
     }
     String::from_utf8(out).ok()
 }

@@ -4,14 +4,12 @@
 
 use core::cell::UnsafeCell;
 
-use crate::sha256::Hmac;
-use crate::signer::signing_key;
+use crate::signer::{keyed, signing_key, Hmac};
 
 const ENTRIES: usize = 4;
 /// Longest `secret \0 day \0 region \0 product` kept; longer ones are derived every time.
 const MAX_ID: usize = 240;
 
-#[derive(Clone, Copy)]
 struct Entry {
     id: [u8; MAX_ID],
     len: usize,
@@ -28,7 +26,7 @@ struct Shared(UnsafeCell<Cache>);
 unsafe impl Sync for Shared {}
 
 static CACHE: Shared = Shared(UnsafeCell::new(Cache {
-    entries: [None; ENTRIES],
+    entries: [const { None }; ENTRIES],
     next: 0,
 }));
 
@@ -36,7 +34,7 @@ pub fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac
     let parts = [secret, day, region, product];
     let len = parts.iter().map(|p| p.len() + 1).sum::<usize>();
     if len > MAX_ID {
-        return Hmac::new(&signing_key(secret, day, region, product));
+        return keyed(&signing_key(secret, day, region, product));
     }
     // Credentials are printable ASCII, so NUL separators keep the parts apart.
     let mut id = [0u8; MAX_ID];
@@ -54,12 +52,16 @@ pub fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac
     let cache = unsafe { &mut *CACHE.0.get() };
     for entry in cache.entries.iter().flatten() {
         if entry.len == len && entry.id == id {
-            return entry.mac;
+            return entry.mac.clone();
         }
     }
-    let mac = Hmac::new(&signing_key(secret, day, region, product));
+    let mac = keyed(&signing_key(secret, day, region, product));
     if let Some(slot) = cache.entries.get_mut(cache.next % ENTRIES) {
-        *slot = Some(Entry { id, len, mac });
+        *slot = Some(Entry {
+            id,
+            len,
+            mac: mac.clone(),
+        });
     }
     cache.next = cache.next.wrapping_add(1);
     mac

@@ -36,7 +36,6 @@ pub mod object;
 pub mod prepare;
 pub mod request;
 pub mod response;
-pub mod sha256;
 pub mod signer;
 pub mod symlink;
 pub mod text;

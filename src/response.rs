@@ -310,16 +310,17 @@ impl Text {
     }
 
     fn take(&mut self) -> String {
-        let mut text = core::mem::take(&mut self.text);
-        // Cut before the lead byte of the first character past the limit.
+        let text = core::mem::take(&mut self.text);
+        // Cut before the lead byte of the first character past the limit (a copy through `get`
+        // rather than `truncate`, whose char-boundary assertion is a panic site in the module).
         let mut seen = 0;
-        if let Some(cut) = text.bytes().position(|b| {
+        match text.bytes().position(|b| {
             seen += usize::from(b & 0xc0 != 0x80);
             seen > MAX_FIELD_CHARS
         }) {
-            text.truncate(cut);
+            Some(cut) => text.get(..cut).map(String::from).unwrap_or_default(),
+            None => text,
         }
-        text
     }
 }
 

@@ -24,18 +24,23 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+
 use crate::canonical::{
     additional_header_names, canonical_headers, canonical_query, canonical_request, canonical_uri,
     join_semicolons, UNSIGNED_PAYLOAD,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::request::Request;
-use crate::sha256::{hmac, sha256, Hmac};
 use crate::text::{cat, decimal};
 use crate::time::{oss_dates, MAX_UNIX_SECONDS, MIN_UNIX_SECONDS};
 use crate::validate;
 
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
+
+/// HMAC-SHA256, keyed once; cloned to reuse a key (see `signing_mac`).
+pub type Hmac = hmac::Hmac<Sha256>;
 pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
 
 /// Access key pair, with the security token of STS credentials.
@@ -187,7 +192,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
     for part in [ALGORITHM, "\n", stamp, "\n", scope, "\n"] {
         string_to_sign.push_str(part);
     }
-    string_to_sign.push_str(&hex(&sha256(canonical.as_bytes())));
+    string_to_sign.push_str(&hex(&Sha256::digest(canonical.as_bytes())));
     let mut mac = signing_mac(
         &params.credentials.access_key_secret,
         day,
@@ -195,7 +200,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
         params.product,
     );
     mac.update(string_to_sign.as_bytes());
-    let signature = hex(&mac.finish());
+    let signature = hex(&mac.finalize().into_bytes());
     Signature {
         canonical_request: canonical,
         string_to_sign,
@@ -221,6 +226,21 @@ pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8;
     out
 }
 
+/// An HMAC-SHA256 state keyed with `key`. HMAC takes a key of any length, so the crate's
+/// length error cannot happen (and is optimized out).
+pub(crate) fn keyed(key: &[u8]) -> Hmac {
+    match Hmac::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    }
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = keyed(key);
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
 /// The keyed HMAC state of the signing key. In the Node.js build of the module (feature
 /// `key-cache`) the last few are kept: the key changes once a day per secret, region and
 /// product, so a signature then costs one SHA-256 and one HMAC instead of five HMACs.
@@ -231,7 +251,7 @@ fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac {
     }
     #[cfg(not(all(target_arch = "wasm32", feature = "key-cache")))]
     {
-        Hmac::new(&signing_key(secret, day, region, product))
+        keyed(&signing_key(secret, day, region, product))
     }
 }
 

@@ -240,3 +240,23 @@ test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, an
     proxy.close();
   }
 });
+
+test('the core also loads from a server that does not label the .wasm application/wasm (no streaming compile)', async () => {
+  const other = await browser.newPage();
+  try {
+    const served: string[] = [];
+    await other.route('**/oss_symlink_bg.wasm', async (route) => {
+      const answer = await route.fetch();
+      served.push(answer.headers()['content-type'] ?? '');
+      await route.fulfill({ response: answer, headers: { ...answer.headers(), 'content-type': 'application/octet-stream' } });
+    });
+    const errors: string[] = [];
+    other.on('pageerror', (e) => errors.push(String(e)));
+    await other.goto(`${web.url}/www/?endpoint=${encodeURIComponent(oss.url)}&region=${REGION}&bucket=${VERSIONED}`);
+    await other.locator('#core-status[data-state=ready]').waitFor({ timeout: 15_000 });
+    assert.deepEqual(served, ['application/wasm'], 'the module was fetched once, and relabelled here');
+    assert.deepEqual(errors, []);
+  } finally {
+    await other.close();
+  }
+});
