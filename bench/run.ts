@@ -3,7 +3,7 @@
  * measured side by side in this one run on this machine. Prints a table and writes
  * bench/results.json.
  *
- *   node dist/bench/run.js [--only=sign,size,cold,bulk] [--quick]
+ *   node dist/bench/run.js [--only=sign,size,cold,bulk,server-scale,bulk-scale] [--quick]
  *
  * `--only` runs some sections and prints them without writing results.json; `--quick` shortens
  * everything (for trying the benchmark itself, not for figures).
@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { measureBulk, type BulkResult } from './bulk.js';
+import { measureBulkScale, type BulkScaleResult } from './bulk-scale.js';
 import { measureColdStart } from './cold-start.js';
 import { machine, median, repoRoot } from './common.js';
 import { measureServerScale, type ServerScaleResult } from './server-scale.js';
@@ -21,12 +22,13 @@ import { measureSize } from './size.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
-const sections = new Set((onlyArg ? onlyArg.slice('--only='.length) : 'size,cold,sign,bulk').split(','));
+const sections = new Set((onlyArg ? onlyArg.slice('--only='.length) : 'size,cold,sign,bulk,bulk-scale').split(','));
 const writeResults = !onlyArg && !quick;
 
 /** Page total (wasm + page JS, gzip -9): the goal, the must, and the split it is managed by. */
 const SIZE = { goal: 25 * 1024, must: 30 * 1024, wasm: 19_000, js: 6_600 };
 const BULK = { count: quick ? 2000 : 10_000, concurrency: 32, warmup: quick ? 500 : 2000, rounds: quick ? 1 : 3 };
+const BULK_SCALE = { small: quick ? 100_000 : 1_000_000, large: quick ? 1_000_000 : 10_000_000 };
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
@@ -120,6 +122,11 @@ async function main(): Promise<void> {
     log(`bulk: ${BULK.count} PutSymlink × ${BULK.rounds} rounds per scenario at concurrency ${BULK.concurrency} (+${BULK.warmup} warm-up), server in a child process`);
     const bulk = await measureBulk(BULK);
     addBulk(results, bulk);
+  }
+
+  if (sections.has('bulk-scale')) {
+    log(`bulk scale: the CLI on ${BULK_SCALE.small.toLocaleString('en-US')} and ${BULK_SCALE.large.toLocaleString('en-US')} rows (several minutes)`);
+    addBulkScale(results, await measureBulkScale(BULK_SCALE, log));
   }
 
   results.goals = Object.fromEntries(goals.map((g) => [g.name.trim(), g.met]));
@@ -235,6 +242,26 @@ function addBulk(results: Record<string, unknown>, bulk: BulkResult): void {
     `ali-oss/node ${x2(cpu['ali-oss'] / cpu['ours-node'])}`);
   row('Peak RSS, bulk run (MB)', `fetch ${n1(bulk.peakRssMb['ours-fetch'])}, node ${n1(bulk.peakRssMb['ours-node'])}`,
     `ali-oss ${n1(bulk.peakRssMb['ali-oss'])}; raw fetch ${n1(bulk.peakRssMb['raw-fetch'])}, node:http ${n1(bulk.peakRssMb['raw-http'])}`, '');
+}
+
+function addBulkScale(results: Record<string, unknown>, r: BulkScaleResult): void {
+  results.bulk_scale = r;
+  const rows = (n: number) => n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`;
+  const small = rows(r.rows.small);
+  const large = rows(r.rows.large);
+  row(`CLI bulk peak RSS, ${small} rows`, `${n0(r.small.peakRssMb)} MB`, 'real run, journal on', '', '≤ 150 MB', r.small.peakRssMb <= 150);
+  row(`CLI bulk peak RSS, ${large} rows`, `${n0(r.large.peakRssMb)} MB`, `${r.large.mode}; ${n0(r.large.checked)} rows in ${n1(r.large.elapsedS)} s`, '', '≤ 150 MB', r.large.peakRssMb <= 150);
+  row(`  ${large} rows, real run (resumed)`, `${n0(r.resume.peakRssMb)} MB`, `${n0(r.resume.links)} links, each listed 100 times`, '', '≤ 150 MB', r.resume.peakRssMb <= 150);
+  row(`CLI first request, ${small} rows`, `${n0(r.small.firstRequestMs)} ms`, 'spawn to the first answered PutSymlink', '', '≤ 1 s', r.small.firstRequestMs <= 1000);
+  row(`CLI first request, ${large} rows`, `${n0(r.resume.firstRunFirstRequestMs)} ms`, 'spawn to the first answered PutSymlink', '', '≤ 1 s', r.resume.firstRunFirstRequestMs <= 1000);
+  row(`Journal throughput, ${small} rows`, `${n0(r.small.perSecJournal)} rows/s`, `--no-journal ${n0(r.small.perSecNoJournal)} rows/s`,
+    `${(r.small.perSecJournal / r.small.perSecNoJournal * 100).toFixed(0)}%`, '≥ 90%', r.small.perSecJournal / r.small.perSecNoJournal >= 0.9);
+  row('  client CPU per row', `${n1(r.small.cpuUsPerRowJournal)} µs`, `--no-journal ${n1(r.small.cpuUsPerRowNoJournal)} µs`,
+    `${(r.small.cpuUsPerRowJournal / r.small.cpuUsPerRowNoJournal * 100).toFixed(0)}%`);
+  row(`Journal size, ${small} rows`, `${kb(r.small.journalBytes)}`, `${(r.small.journalBytes / r.small.linked).toFixed(3)} bytes a row`, '', '≤ 8 bytes a row', r.small.journalBytes / r.small.linked <= 8);
+  row(`Resume after kill -9, ${large} rows`, `${n0(r.resume.resumeFirstRequestMs)} ms`, `killed at ${r.resume.killedAtPercent}% of the manifest; spawn to the first answered PutSymlink`, '', '≤ 2 s', r.resume.resumeFirstRequestMs <= 2000);
+  row('  nothing lost, little redone', `${n0(r.resume.linkedInTheEnd)} of ${n0(r.resume.links)} linked`, `${n0(r.resume.redone)} PutSymlink beyond one per link (rows of a link sent before the window first filled, and rows answered in the last commit interval before the kill)`, '',
+    'all linked', r.resume.linkedInTheEnd === r.resume.links);
 }
 
 function printTable(results: Record<string, unknown>): void {

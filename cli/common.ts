@@ -65,6 +65,7 @@ export const LINK_OPTIONS = {
   'forbid-overwrite': { type: 'boolean' },
   acl: { type: 'string' },
   'storage-class': { type: 'string' },
+  'require-target': { type: 'boolean' },
 } as const satisfies Options;
 
 export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -173,6 +174,8 @@ const HINTS: Record<string, string> = {
   FileAlreadyExists: 'the link exists and --forbid-overwrite is set',
   NoSuchKey: 'there is no object with that name',
   NotSymlink: 'the object exists but is not a symbolic link',
+  SymlinkTargetNotFound: 'create the target first, or leave out --require-target to link anyway',
+  SymlinkTargetIsSymlink: 'OSS follows one level of links only: point the link at the final object',
 };
 
 /** One line describing an OssError for a person: code, status, message, request id, hint. */

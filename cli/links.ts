@@ -13,7 +13,14 @@ const LN_OPTIONS = {
 const READLINK_OPTIONS = {
   ...CONNECTION_OPTIONS,
   'version-id': { type: 'string' },
+  'check-target': { type: 'boolean' },
 } as const;
+
+/** What --check-target says on stderr when a link does not work. */
+const BROKEN_TARGET: Record<string, string> = {
+  missing: 'the target does not exist: reads through this link answer 404 (EC 0026-00000012)',
+  symlink: 'the target is itself a symlink: OSS follows one level only, so reads through this link fail',
+};
 
 const list = (values: Values, name: string) => values[name] as string[] | undefined;
 
@@ -29,6 +36,7 @@ export async function lnCommand(argv: string[], output: Output, env: NodeJS.Proc
   const [target, link] = positionals as [string, string];
   const o: PutSymlinkOptions = {};
   if (values['forbid-overwrite']) o.forbidOverwrite = true;
+  if (values['require-target']) o.requireTarget = true;
   const acl = str(values, 'acl');
   if (acl !== undefined) o.acl = acl as ObjectAcl;
   const storageClass = str(values, 'storage-class');
@@ -62,16 +70,21 @@ export async function readlinkCommand(argv: string[], output: Output, env: NodeJ
   const o: GetSymlinkOptions = {};
   const versionId = str(values, 'version-id');
   if (versionId !== undefined) o.versionId = versionId;
+  if (values['check-target']) o.checkTarget = true;
   const client = new OssClient(clientOptions(values, env, 'readlink', { maxAttempts: 3 }));
 
   const r = await client.getSymlink(link, o);
+  // With --check-target, a link that does not work is a failure (exit 1), as `test -e` would say.
+  const broken = r.targetState !== undefined && r.targetState !== 'exists';
   if (values.json) {
     output.json({
-      ok: true, link, target: r.target, etag: r.etag, lastModified: r.lastModified?.toISOString() ?? null,
+      ok: !broken, link, target: r.target, etag: r.etag, lastModified: r.lastModified?.toISOString() ?? null,
       versionId: r.versionId ?? null, meta: r.meta, requestId: r.requestId,
+      ...(r.targetState !== undefined ? { targetState: r.targetState, targetExists: r.targetExists } : {}),
     });
   } else {
     output.out(r.target);
+    if (broken) output.err(`oss-symlink readlink: ${link}: ${BROKEN_TARGET[r.targetState!]}`);
   }
-  return EXIT.ok;
+  return broken ? EXIT.failed : EXIT.ok;
 }

@@ -1,17 +1,21 @@
-#!/usr/bin/env node
-// The `oss-symlink` command: ln, readlink, bulk and serve.
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The `oss-symlink` command: ln, readlink, bulk, verify and serve.
+// The flag above keeps V8's young generation small: `bulk` allocates a little garbage per row, and
+// with the default (16 MB semi-spaces) its heap grows to ~30 MB more RSS for nothing.
 import { readFileSync } from 'node:fs';
 import { OssError } from '../ts/node.js';
 import { runServe } from '../server/serve-command.js';
 import { bulkCommand } from './bulk.js';
 import { EXIT, Output, UsageError, describeError, isConfigError } from './common.js';
 import { lnCommand, readlinkCommand } from './links.js';
-import { BULK_USAGE, LN_USAGE, MAIN_USAGE, READLINK_USAGE } from './usage.js';
+import { BULK_USAGE, LN_USAGE, MAIN_USAGE, READLINK_USAGE, VERIFY_USAGE } from './usage.js';
+import { verifyCommand } from './verify.js';
 
 const COMMANDS: Record<string, (argv: string[], output: Output, env: NodeJS.ProcessEnv) => Promise<number>> = {
   ln: lnCommand,
   readlink: readlinkCommand,
   bulk: bulkCommand,
+  verify: verifyCommand,
   serve: async (argv) => {
     try {
       await runServe(argv);
@@ -23,7 +27,7 @@ const COMMANDS: Record<string, (argv: string[], output: Output, env: NodeJS.Proc
   },
 };
 
-const HELP: Record<string, string> = { ln: LN_USAGE, readlink: READLINK_USAGE, bulk: BULK_USAGE };
+const HELP: Record<string, string> = { ln: LN_USAGE, readlink: READLINK_USAGE, bulk: BULK_USAGE, verify: VERIFY_USAGE };
 
 function version(): string {
   try {
@@ -42,7 +46,7 @@ async function main(argv: string[], output: Output): Promise<number> {
   if (command === 'help' || command === '--help' || command === '-h') {
     const topic = rest[0];
     if (topic === 'serve') return COMMANDS.serve!(['--help'], output, process.env);
-    if (topic !== undefined && !HELP[topic]) throw new UsageError(`no help for '${topic}': commands are ln, readlink, bulk, serve`);
+    if (topic !== undefined && !HELP[topic]) throw new UsageError(`no help for '${topic}': commands are ln, readlink, bulk, verify, serve`);
     output.out(topic ? HELP[topic]! : MAIN_USAGE);
     return EXIT.ok;
   }
@@ -51,7 +55,7 @@ async function main(argv: string[], output: Output): Promise<number> {
     return EXIT.ok;
   }
   const run = COMMANDS[command];
-  if (!run) throw new UsageError(`unknown command '${command}': commands are ln, readlink, bulk, serve`);
+  if (!run) throw new UsageError(`unknown command '${command}': commands are ln, readlink, bulk, verify, serve`);
   return run(rest, output, process.env);
 }
 

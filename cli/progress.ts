@@ -5,7 +5,8 @@ import type { Output } from './common.js';
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
 export interface Counts {
-  total: number;
+  /** Rows read from the manifest by this run. */
+  read: number;
   /** Linked by this run. */
   done: number;
   /** Found done in the journal. */
@@ -17,6 +18,16 @@ export interface Counts {
 }
 
 export const processed = (c: Counts) => c.done + c.skipped + c.superseded + c.failed + c.bad;
+
+/** What the counts are called in the progress line: `bulk` links rows, `verify` checks them. */
+export interface ProgressWords {
+  done: string;
+  failed: string;
+  /** Omitted from the line when undefined. */
+  skipped?: string;
+}
+
+const BULK_WORDS: ProgressWords = { done: 'linked', failed: 'failed', skipped: 'already done' };
 
 const RATE_WINDOW_MS = 10_000;
 const BAR_REDRAW_MS = 100;
@@ -35,16 +46,21 @@ export class Progress {
   readonly #intervalMs: number;
   readonly #output: Output;
   readonly #counts: Counts;
-  /** (time, rows sent and answered) samples over the last RATE_WINDOW_MS. */
-  #samples: [number, number][] = [];
+  /** How much of the manifest was read (0 to 1), when its size is known. */
+  readonly #fraction: () => number | undefined;
+  readonly #words: ProgressWords;
+  /** (time, rows sent and answered, fraction read) samples over the last RATE_WINDOW_MS. */
+  #samples: [number, number, number][] = [];
   #timers: NodeJS.Timeout[] = [];
   #drawn = false;
 
-  constructor(mode: ProgressMode, intervalMs: number, output: Output, counts: Counts) {
+  constructor(mode: ProgressMode, intervalMs: number, output: Output, counts: Counts, fraction: () => number | undefined, words: ProgressWords = BULK_WORDS) {
     this.#mode = mode;
     this.#intervalMs = intervalMs;
     this.#output = output;
     this.#counts = counts;
+    this.#fraction = fraction;
+    this.#words = words;
   }
 
   start(): void {
@@ -83,7 +99,7 @@ export class Progress {
 
   #sample(): void {
     const now = Date.now();
-    this.#samples.push([now, this.#counts.done + this.#counts.failed]);
+    this.#samples.push([now, this.#counts.done + this.#counts.failed, this.#fraction() ?? 0]);
     while (this.#samples.length > 2 && now - this.#samples[0]![0] > RATE_WINDOW_MS) this.#samples.shift();
   }
 
@@ -97,31 +113,45 @@ export class Progress {
     return elapsed >= 500 ? (n * 1000) / elapsed : 0;
   }
 
+  /** From the pace at which the manifest is read (rows are taken in order). */
   #eta(): string {
-    const remaining = this.#counts.total - processed(this.#counts);
-    if (remaining <= 0) return '0:00';
+    // Rows read but not finished, at the current rate; plus the rest of the manifest at the pace it is read.
     const rate = this.rate();
-    return rate > 0 ? formatDuration((remaining / rate) * 1000) : '--:--';
+    const waiting = Math.max(0, this.#counts.read - processed(this.#counts));
+    if (waiting > 0 && rate <= 0) return '--:--';
+    const inHand = waiting > 0 ? (waiting / rate) * 1000 : 0;
+    const fraction = this.#fraction();
+    if (fraction === undefined) return '--:--';
+    if (fraction >= 1) return formatDuration(inHand);
+    const first = this.#samples[0];
+    const elapsed = first ? Date.now() - first[0] : 0;
+    const pace = first && elapsed >= 500 ? (fraction - first[2]) / elapsed : 0;
+    return pace > 0 ? formatDuration(Math.max(inHand, (1 - fraction) / pace)) : '--:--';
+  }
+
+  #percent(): string {
+    const fraction = this.#fraction();
+    return fraction === undefined ? '' : `${Math.floor(Math.min(1, fraction) * 100)}%`;
   }
 
   /** The plain progress line. */
   line(): string {
     const c = this.#counts;
-    const p = processed(c);
-    const pct = c.total > 0 ? Math.floor((p * 100) / c.total) : 100;
-    return `progress: ${p}/${c.total} rows (${pct}%): ${c.done} linked, ${c.skipped} already done, ${c.failed} failed, ${c.bad} bad; `
+    const pct = this.#percent();
+    const w = this.#words;
+    const skipped = w.skipped !== undefined ? ` ${c.skipped} ${w.skipped},` : '';
+    return `progress: ${pct ? `${pct} of the manifest, ` : ''}${processed(c)} rows: ${c.done} ${w.done},${skipped} ${c.failed} ${w.failed}, ${c.bad} bad; `
       + `${Math.round(this.rate())} rows/s, ETA ${this.#eta()}`;
   }
 
   #draw(): void {
     const c = this.#counts;
-    const p = processed(c);
-    const ratio = c.total > 0 ? Math.min(1, p / c.total) : 1;
-    const problems = c.failed + c.bad > 0 ? `  ${c.failed} failed, ${c.bad} bad` : '';
-    const text = ` ${String(Math.floor(ratio * 100)).padStart(3)}% ${p}/${c.total}  ${Math.round(this.rate())}/s  ETA ${this.#eta()}${problems}`;
+    const fraction = Math.min(1, this.#fraction() ?? 0);
+    const problems = c.failed + c.bad > 0 ? `  ${c.failed} ${this.#words.failed}, ${c.bad} bad` : '';
+    const text = ` ${(this.#percent() || '?').padStart(4)} ${processed(c)} rows  ${Math.round(this.rate())}/s  ETA ${this.#eta()}${problems}`;
     const columns = process.stderr.columns || 80;
     const width = Math.max(10, Math.min(40, columns - text.length - 3));
-    const filled = Math.round(ratio * width);
+    const filled = Math.round(fraction * width);
     this.#output.errRaw(`\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]${text}\x1b[K`);
     this.#drawn = true;
   }

@@ -39,6 +39,8 @@ const MAX_TAGS = 10;
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 const MAX_KEY_BYTES = 1023;
+/** EC of a read through a symlink whose target does not exist (documented by OSS). */
+export const DANGLING_LINK_EC = '0026-00000012';
 // Standard headers stored with an object and returned on GetObject/HeadObject.
 const KEPT_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'];
 
@@ -319,15 +321,22 @@ export function getObject(req: OpRequest, withBody: boolean): OpResponse {
   let data = link;
   if (link.symlinkTarget !== undefined) {
     const target = req.store.current(req.bucket, link.symlinkTarget);
+    // OSS's error-code page for EC 0026-00000012: a HEAD (or GET) through a link whose target
+    // is missing answers 404; the code is NoSuchKey, the EC tells it from a missing link.
     if (!isLive(target)) {
-      throw new OssError(404, 'SymlinkTargetNotExist', 'The symlink target object does not exist.', '0026-00000012', {
+      throw new OssError(404, 'NoSuchKey', 'The symlink target object does not exist.', DANGLING_LINK_EC, {
         Key: req.key,
         SymlinkTarget: link.symlinkTarget,
       });
     }
-    // One level only: a link to a link is an error, as in OSS.
+    // One level only: OSS documents that a link's target must not be a link, checked when the
+    // link is read, not written. The code is the one OSS-compatible stores document for it; the
+    // EC is a stand-in (OSS publishes none for this case).
     if (target.symlinkTarget !== undefined) {
-      throw new OssError(400, 'InvalidTargetType', 'The symlink target object is itself a symlink.', '0026-00000013');
+      throw new OssError(400, 'InvalidTargetType', 'The symlink target object is itself a symlink.', '0026-00000013', {
+        Key: req.key,
+        SymlinkTarget: link.symlinkTarget,
+      });
     }
     if (req.auth.kind === 'anonymous' && !allowsAnonymousRead(target.acl)) {
       throw errors.accessDenied('You have no right to access the symlink target because of object acl.');

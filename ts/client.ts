@@ -9,7 +9,7 @@ import { networkError, OssError } from './errors.js';
 import * as input from './input.js';
 import type {
   FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
-  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, RetryOptions, SignedHttpRequest,
+  OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, RetryOptions, SignedHttpRequest, TargetState,
 } from './types.js';
 import { WRITE_ID_META, writeIdFor } from './write-id.js';
 
@@ -52,6 +52,8 @@ const setMaxListeners = (globalThis as { process?: { getBuiltinModule?: (id: 'no
 const BATCH_MAX_ATTEMPTS = setMaxListeners ? 64 : 10;
 
 const DEFAULT_EXPIRES = 900;
+/** OSS's EC for a read through a symlink whose target is missing (HEAD/GET answer 404 NoSuchKey). */
+const DANGLING_LINK_EC = '0026-00000012';
 /** How much of an error answer is read: OSS's error XML is well under 1 KB. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -145,6 +147,7 @@ export class OssClient {
     const writeId = writeIdFor(options.writeId, op.forbidOverwrite);
     if (writeId !== undefined) addWriteIdMeta(op, writeId);
     const signal = input.signal(options.signal);
+    if (input.optBool(options.requireTarget, 'requireTarget')) await this.#requireTarget(op, signal);
     try {
       const answer = await this.#send(op, signal);
       return { status: answer.status, ...writeResult(answer.headers), attempts: answer.attempts, ...(writeId ? { writeId } : {}) };
@@ -193,7 +196,7 @@ export class OssClient {
    * await fetch(req.url, { method: req.method, headers: req.headers });
    * ```
    */
-  signPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'signal' | 'writeId'> = {}): SignedHttpRequest {
+  signPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'signal' | 'writeId' | 'requireTarget'> = {}): SignedHttpRequest {
     const op = putSymlinkOperation(key, target, options);
     const credentials = this.#credentials.peek();
     if (!credentials) {
@@ -209,6 +212,7 @@ export class OssClient {
 
   /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
+    const checkTarget = input.optBool(options.checkTarget, 'checkTarget');
     const answer = await this.#send(getSymlinkOperation(key, options.versionId), input.signal(options.signal));
     // target (decoded), etag, lastModified, requestId, has versionId, versionId, meta pairs
     const info = new Packer().pairs([...answer.headers]).call(PARSE_GET_SYMLINK, 0);
@@ -216,14 +220,65 @@ export class OssClient {
     const modified = info[2] ? new Date(info[2]) : undefined;
     if (modified && !Number.isNaN(modified.getTime())) result.lastModified = modified;
     if (info[4] === '1' && info[5]) result.versionId = info[5];
-    return result;
+    return checkTarget ? this.#withTargetState(result, input.signal(options.signal)) : result;
+  }
+
+  /** getSymlink's `checkTarget`: what is at the link's target, from one HEAD of it. */
+  async #withTargetState(link: GetSymlinkResult, signal: AbortSignal | undefined): Promise<GetSymlinkResult> {
+    const { state } = await this.#targetState(link.target, signal);
+    return { ...link, targetState: state, targetExists: state === 'exists' };
+  }
+
+  /**
+   * What is at `target`, from one HEAD of it. A HEAD through a symlink reports
+   * `x-oss-object-type: Symlink`; when the target is a link whose own target is missing, or a
+   * link to a link, the HEAD fails the way reads through such links fail (EC 0026-00000012, or
+   * `InvalidTargetType`): either way the target is itself a symlink.
+   */
+  async #targetState(target: string, signal: AbortSignal | undefined): Promise<{ state: TargetState; requestId: string }> {
+    try {
+      const answer = await this.#send(objectOperation('headObject', target, {}), signal);
+      const symlink = answer.headers.get('x-oss-object-type')?.toLowerCase() === 'symlink';
+      return { state: symlink ? 'symlink' : 'exists', requestId: answer.headers.get('x-oss-request-id') ?? '' };
+    } catch (e) {
+      if (!(e instanceof OssError)) throw e;
+      if (e.ec === DANGLING_LINK_EC || e.code === 'InvalidTargetType') return { state: 'symlink', requestId: e.requestId };
+      if (e.status === 404 && (e.code === 'NoSuchKey' || e.code === 'NotFound')) return { state: 'missing', requestId: e.requestId };
+      throw e;
+    }
+  }
+
+  /** The requireTarget check: refuses, before any write, a link that would not work when read. */
+  async #requireTarget(op: Operation & { target: string }, signal: AbortSignal | undefined): Promise<void> {
+    // Bad input must fail before any request, the HEAD included: the core checks the whole
+    // PutSymlink (key, target, headers) when it prepares it, so prepare it once unsent.
+    if (!isReady()) await ready();
+    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs), this.#now());
+    const { key, target } = op;
+    // A link to itself replaces its own target: once written, it is a link to a link.
+    const { state, requestId } = key === target ? { state: 'symlink', requestId: '' } : await this.#targetState(target, signal).catch((e: unknown) => {
+      // Say which request failed: a PutSymlink call answering AccessDenied for a HEAD is a puzzle.
+      if (!(e instanceof OssError)) throw e;
+      const { code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts } = e;
+      const message = `requireTarget: the HEAD of the target failed, no link was written: ${e.message}`;
+      throw new OssError({ code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts, message, cause: e });
+    });
+    if (state === 'exists') return;
+    const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink, and OSS follows one level only';
+    throw new OssError({
+      code: state === 'missing' ? 'SymlinkTargetNotFound' : 'SymlinkTargetIsSymlink',
+      field: 'target',
+      requestId,
+      message: `requireTarget: the target ${JSON.stringify(target)} ${why}; no link was written`,
+    });
   }
 
   /**
    * A presigned PutSymlink: a URL (V4 query form) plus the headers that must be sent with it,
-   * so that another party (a browser) can create exactly this link until `expiresAt`.
+   * so that another party (a browser) can create exactly this link until `expiresAt`. Nothing is
+   * sent, so there is no `requireTarget` here: check the target with `headObject` if needed.
    */
-  async presignPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'writeId'> & PresignOptions = {}): Promise<PresignedRequest> {
+  async presignPutSymlink(key: string, target: string, options: Omit<PutSymlinkOptions, 'writeId' | 'requireTarget'> & PresignOptions = {}): Promise<PresignedRequest> {
     return this.#presign(putSymlinkOperation(key, target, options), options.expires, 'PUT', input.signal(options.signal));
   }
 

@@ -6,6 +6,8 @@
  *   `CredentialsProviderError`;
  * - answers from OSS: the HTTP `status` and OSS's `code`, `message`, `requestId`, `hostId`, `ec`,
  *   `recommendDoc` (and `serverTime` for `RequestTimeTooSkewed`);
+ * - `requireTarget` refusals, before any write: `status` 0, `field` `target` and `code`
+ *   `SymlinkTargetNotFound` or `SymlinkTargetIsSymlink` (with the HEAD's `requestId`);
  * - `UnexpectedRedirect`: a 3xx answer (never followed), with `location` (its query left out).
  *
  * No field ever contains an access key secret or a security token.
@@ -78,6 +80,8 @@ export class OssError extends Error {
 
 /** Client-side codes with status 0 that are not about the caller's input. */
 const NOT_INPUT_ERRORS = new Set([
+  // requireTarget's refusals: found by a HEAD of the target, not in the input.
+  'SymlinkTargetNotFound', 'SymlinkTargetIsSymlink',
   'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
   'WasmLoadError', 'WasmNotReady', 'InternalError', 'UnexpectedRedirect',
 ]);

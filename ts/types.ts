@@ -83,7 +83,21 @@ export interface PutSymlinkOptions extends CallOptions {
    * unknown: `OssError.outcomeUnknown`). Not used without `forbidOverwrite`.
    */
   writeId?: string | false;
+  /**
+   * Check the target first (one HEAD, with the same signal, retries and credentials) and refuse,
+   * before any write, when it is missing (`SymlinkTargetNotFound`) or is itself a symlink
+   * (`SymlinkTargetIsSymlink`). A check, not a lock: the target can still be deleted later.
+   */
+  requireTarget?: boolean;
 }
+
+/**
+ * What is at a link's target key, as a HEAD of it shows:
+ * - `exists`: an object that is not a symlink (reads through the link work);
+ * - `missing`: nothing (reads through the link answer 404, EC 0026-00000012);
+ * - `symlink`: another symlink (OSS follows one level only, so reads through the link fail).
+ */
+export type TargetState = 'exists' | 'missing' | 'symlink';
 
 export interface PutSymlinkResult {
   status: number;
@@ -105,6 +119,8 @@ export interface PutSymlinkResult {
 
 export interface GetSymlinkOptions extends CallOptions {
   versionId?: string;
+  /** Also HEAD the target (one more request) and report `targetState` and `targetExists`. */
+  checkTarget?: boolean;
 }
 
 export interface GetSymlinkResult {
@@ -116,6 +132,10 @@ export interface GetSymlinkResult {
   meta: Record<string, string>;
   requestId: string;
   attempts: number;
+  /** With `checkTarget`: what is at the target key. */
+  targetState?: TargetState;
+  /** With `checkTarget`: true when reads through the link reach an object (`targetState === 'exists'`). */
+  targetExists?: boolean;
 }
 
 /** A signed request to send as it is. */

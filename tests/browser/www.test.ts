@@ -173,6 +173,36 @@ test('credentials typed into the page: a wrong secret shows SignatureDoesNotMatc
   assert.deepEqual(pageErrors, []);
 });
 
+test('requireTarget and checkTarget in Chromium: the CORS-exposed headers tell missing, symlink and plain targets apart', async () => {
+  const n = node(PLAIN);
+  await n.putObject('rt/obj', 'x');
+  await n.putSymlink('rt/link', 'rt/obj');
+  await n.putSymlink('rt/dangling', 'rt/gone');
+  const out = await page.evaluate(async ({ endpoint, region, bucket, keys }) => {
+    const specifier = 'oss-symlink'; // resolved by the page's import map
+    const { OssClient } = await import(specifier) as typeof import('../../ts/browser.js');
+    const c = new OssClient({ region, bucket, endpoint, credentials: keys });
+    const codeOf = (p: Promise<unknown>) => p.then(() => 'written', (e: { code: string }) => e.code);
+    return {
+      missing: await codeOf(c.putSymlink('rt/a', 'rt/nothing', { requireTarget: true })),
+      symlink: await codeOf(c.putSymlink('rt/b', 'rt/link', { requireTarget: true })),
+      dangling: await codeOf(c.putSymlink('rt/c', 'rt/dangling', { requireTarget: true })),
+      good: await codeOf(c.putSymlink('rt/d', 'rt/obj', { requireTarget: true })),
+      states: [
+        (await c.getSymlink('rt/d', { checkTarget: true })).targetState,
+        (await c.getSymlink('rt/link', { checkTarget: true })).targetState,
+        (await c.getSymlink('rt/dangling', { checkTarget: true })).targetState,
+      ],
+    };
+  }, { endpoint: oss.url, region: REGION, bucket: PLAIN, keys: KEYS });
+  assert.deepEqual(out, {
+    missing: 'SymlinkTargetNotFound', symlink: 'SymlinkTargetIsSymlink', dangling: 'SymlinkTargetIsSymlink', good: 'written',
+    states: ['exists', 'exists', 'missing'],
+  });
+  await assert.rejects(n.getSymlink('rt/a'), { code: 'NoSuchKey' });
+  assert.deepEqual(pageErrors, []);
+});
+
 test('successful requests finish normally in Chromium: none is reported failed (net::ERR_ABORTED, "(canceled)")', async () => {
   const failed: string[] = [];
   const finished: string[] = [];

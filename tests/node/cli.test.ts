@@ -113,7 +113,7 @@ describe('ln and readlink', () => {
 describe('usage errors exit 2 with a helpful message', { concurrency: 4 }, () => {
   const cases: [string, string[], RegExp][] = [
     ['no command', [], /Usage: oss-symlink <command>/],
-    ['unknown command', ['cp', 'a', 'b'], /unknown command 'cp': commands are ln, readlink, bulk, serve/],
+    ['unknown command', ['cp', 'a', 'b'], /unknown command 'cp': commands are ln, readlink, bulk, verify, serve/],
     ['unknown option', ['ln', '--colour', 'a', 'b'], /unknown option '--colour'/],
     ['ln with one argument', ['ln', 'only-target'], /expected TARGET and LINK/],
     ['readlink with two arguments', ['readlink', 'a', 'b'], /expected one LINK/],
@@ -256,7 +256,8 @@ describe('manifest parsing', () => {
 
   async function rows(text: string, name = 'm.csv'): Promise<ManifestItem[]> {
     const out: ManifestItem[] = [];
-    for await (const r of manifestRows(chunked(text, 3), name)) out.push(r);
+    // Offsets and raw text have tests of their own (manifest.test.ts).
+    for await (const { offset: _offset, raw: _raw, ...r } of manifestRows(chunked(text, 3), name)) out.push(r as ManifestItem);
     return out;
   }
 
@@ -268,11 +269,11 @@ describe('manifest parsing', () => {
       + '12,g,h,,,,novalue\n'
       + '13,i,j,k,l,m,n,o,p,q,r\n';
     assert.deepEqual(await rows(text), [
-      { row: 2, link: 'a', target: 'b', forbidOverwrite: true, acl: 'private', storageClass: 'IA', meta: { x: '1', y: '2' }, tags: { t: 'v' } },
-      { row: 3, link: 'c', target: 'd', meta: { k: 'v;w' } },
-      { row: 4, link: 'e', code: 'InvalidOption', message: 'forbidOverwrite must be true or false (got "maybe")', cells: { link: 'e', target: 'f', forbidOverwrite: 'maybe' } },
-      { row: 5, link: 'g', code: 'InvalidOption', message: 'meta must be NAME=VALUE;NAME=VALUE or a JSON object (got "novalue")', cells: { link: 'g', target: 'h', meta: 'novalue' } },
-      { row: 6, link: 'i', code: 'UnparsableRow', message: '11 fields but the header has 10 (put a field that contains a comma in double quotes)' },
+      { line: 2, key: 'a', target: 'b', forbidOverwrite: true, acl: 'private', storageClass: 'IA', meta: { x: '1', y: '2' }, tags: { t: 'v' } },
+      { line: 3, key: 'c', target: 'd', meta: { k: 'v;w' } },
+      { line: 4, key: 'e', code: 'InvalidOption', error: 'forbidOverwrite must be true or false (got "maybe")', cells: { link: 'e', target: 'f', forbidOverwrite: 'maybe' } },
+      { line: 5, key: 'g', code: 'InvalidOption', error: 'meta must be NAME=VALUE;NAME=VALUE or a JSON object (got "novalue")', cells: { link: 'g', target: 'h', meta: 'novalue' } },
+      { line: 6, key: 'i', code: 'UnparsableRow', error: '11 fields but the header has 10 (put a field that contains a comma in double quotes)' },
     ]);
   });
 
@@ -280,12 +281,12 @@ describe('manifest parsing', () => {
     const text = '{"link":"a","target":"b","meta":{"n":1},"tags":{"t":"v"},"forbidOverwrite":false}\r\n\n'
       + 'not json\n["array"]\n{"target":"x"}\n{"link":"k","target":"t","extra":1}\n{"link":" spaced ","target":"t"}';
     assert.deepEqual(await rows(text, 'manifest.txt'), [
-      { row: 1, link: 'a', target: 'b', forbidOverwrite: false, meta: { n: '1' }, tags: { t: 'v' } },
-      { row: 3, code: 'UnparsableRow', message: (() => { try { JSON.parse('not json'); } catch (e) { return `not valid JSON: ${(e as Error).message}`; } return ''; })() },
-      { row: 4, code: 'UnparsableRow', message: 'each line must be a JSON object {"link": ..., "target": ...}' },
-      { row: 5, code: 'MissingLink', message: 'the link is missing', cells: { target: 'x' } },
-      { row: 6, link: 'k', code: 'InvalidOption', message: 'unknown field "extra"; fields are link, target, forbidOverwrite, acl, storageClass, meta, tags' },
-      { row: 7, link: ' spaced ', target: 't' },
+      { line: 1, key: 'a', target: 'b', forbidOverwrite: false, meta: { n: '1' }, tags: { t: 'v' } },
+      { line: 3, code: 'UnparsableRow', error: (() => { try { JSON.parse('not json'); } catch (e) { return `not valid JSON: ${(e as Error).message}`; } return ''; })() },
+      { line: 4, code: 'UnparsableRow', error: 'each line must be a JSON object {"link": ..., "target": ...}' },
+      { line: 5, code: 'MissingLink', error: 'the link is missing', cells: { target: 'x' } },
+      { line: 6, key: 'k', code: 'InvalidOption', error: 'unknown field "extra"; fields are link, target, forbidOverwrite, acl, storageClass, meta, tags' },
+      { line: 7, key: ' spaced ', target: 't' },
     ]);
   });
 

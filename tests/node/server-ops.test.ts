@@ -184,10 +184,10 @@ describe('object and symlink operations', () => {
 
   test('links follow one level only; missing targets and non-links answer like OSS', async () => {
     await oss(server, 'PUT', 'plain', 'dangling', { query: { symlink: null }, headers: symlinkHeaders('no/such/object') });
-    assertError(await oss(server, 'GET', 'plain', 'dangling'), 404, 'SymlinkTargetNotExist', '0026-00000012');
+    assertError(await oss(server, 'GET', 'plain', 'dangling'), 404, 'NoSuchKey', '0026-00000012');
     const head = await oss(server, 'HEAD', 'plain', 'dangling');
     assert.equal(head.body.length, 0);
-    assertError(head, 404, 'SymlinkTargetNotExist', '0026-00000012');
+    assertError(head, 404, 'NoSuchKey', '0026-00000012');
 
     await oss(server, 'PUT', 'plain', 'data', { body: 'd' });
     await oss(server, 'PUT', 'plain', 'hop1', { query: { symlink: null }, headers: symlinkHeaders('data') });

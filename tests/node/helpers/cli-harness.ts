@@ -144,22 +144,31 @@ export function putSymlinkRequests(server: OssServer, from = 0): Map<string, { h
   return out;
 }
 
-/** Keys the journal has as done. */
-export function journalDoneLinks(text: string): string[] {
-  const links: string[] = [];
-  for (const line of text.split('\n')) {
+/**
+ * Keys the journal (journal.ts) has as done: rows before its checkpoint that it does not keep as
+ * failed, and rows after it listed as done. `rows` are the manifest's rows (readManifest).
+ */
+export function journalDoneLinks(text: string, rows: { offset: number; key?: string }[]): string[] {
+  let before = 0;
+  let doneAfter: number[] = [];
+  const kept = new Set<number>();
+  for (const line of text.split('\n').slice(1)) {
     try {
-      const entry = JSON.parse(line) as { done?: string; link?: string };
-      if (entry.done && entry.link !== undefined) links.push(entry.link);
+      const entry = JSON.parse(line) as { c?: { before: number }; d?: number[]; k?: { offset: number }[]; r?: number[] };
+      if (entry.c) before = entry.c.before;
+      doneAfter = entry.d ?? [];
+      for (const k of entry.k ?? []) kept.add(k.offset);
+      for (const r of entry.r ?? []) kept.delete(r);
     } catch {
       // torn or empty line
     }
   }
-  return links;
+  const after = new Set(doneAfter);
+  return rows.filter((r) => (r.offset < before && !kept.has(r.offset)) || after.has(r.offset)).map((r) => r.key!);
 }
 
-/** Parses the last progress line printed in plain mode: "progress: N/T rows ...: D linked, ...". */
+/** Parses the last progress line printed in plain mode: "progress: P% of the manifest, N rows: D linked, ...". */
 export function lastLinkedCount(stderr: string): number {
-  const all = [...stderr.matchAll(/progress: \d+\/\d+ rows \(\d+%\): (\d+) linked/g)];
+  const all = [...stderr.matchAll(/progress: (?:\d+% of the manifest, )?\d+ rows: (\d+) linked/g)];
   return all.length > 0 ? Number(all.at(-1)![1]) : 0;
 }
