@@ -74,9 +74,13 @@ run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']);
 // 5. dist/pkg: the wasm glue next to the compiled library.
 mkdirSync(join(root, 'dist/pkg'), { recursive: true });
 for (const f of ['oss_symlink.js', 'oss_symlink.d.ts', 'oss_symlink_bg.wasm', 'oss_symlink_bg.node.wasm']) cpSync(join(pkg, f), join(root, 'dist/pkg', f));
+// Entries tsc does not emit: Deno's (plain JavaScript: `import source` of the .wasm) and the
+// CommonJS shim, with their hand-written types.
+for (const f of ['deno.js', 'deno.d.ts', 'node.cjs', 'node.d.cts']) cpSync(join(root, 'ts', f), join(root, 'dist/ts', f));
+
 // 6. The Node.js entry as one file: a script's cold start is mostly Node's ESM loader reading
 // modules one by one (about 5 ms for the dozen of them). Every consumer in the package imports
 // the entry, never the modules behind it, so there is one copy of each class.
-run(join(root, 'node_modules/.bin/esbuild'), ['dist/ts/node.js', '--bundle', '--format=esm', '--platform=node', '--target=node18', '--packages=external', '--outfile=dist/ts/node.js', '--allow-overwrite', '--log-level=warning']);
+run(join(root, 'node_modules/.bin/esbuild'), ['dist/ts/node.js', '--bundle', '--format=esm', '--platform=node', '--target=node20', '--packages=external', '--outfile=dist/ts/node.js', '--allow-overwrite', '--log-level=warning']);
 writeFileSync(join(root, 'dist/.built'), new Date().toISOString());
 log(`done: pkg/oss_symlink_bg.wasm ${statSync(pkgWasm).size} bytes (browsers, workers), pkg/oss_symlink_bg.node.wasm ${statSync(pkgNodeWasm).size} bytes (Node.js)`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, once; each step is skipped when already in place.
-#   scripts/ensure-tools.sh [rust] [wasm-bindgen] [npm] [chromium] [python]
+#   scripts/ensure-tools.sh [rust] [wasm-bindgen] [npm] [chromium] [python] [node]
 # With no argument it does everything. Nothing is downloaded from outside the package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ VENV="$TOOLS_ROOT/py-venv"
 
 want() { [ $# -eq 0 ] || [[ " $ALL " == *" $1 "* ]]; }
 ALL=" $* "
-if [ $# -eq 0 ]; then ALL=" rust wasm-bindgen npm chromium python "; fi
+if [ $# -eq 0 ]; then ALL=" rust wasm-bindgen npm chromium python node "; fi
 
 log() { printf '[ensure-tools] %s\n' "$*" >&2; }
 
@@ -53,6 +53,21 @@ if want python; then
     python3 -m venv "$VENV" >&2
     "$VENV/bin/pip" install -q 'alibabacloud-oss-v2==1.4.1' >&2
   fi
+fi
+
+if want node; then
+  # The lowest Node.js of each range in package.json's engines (e.g. "^20.19.0 || >=22.12.0"),
+  # which the tests run the package on: from the registry's node-<platform>-<arch> packages
+  # (the binary is in the tarball; no install script).
+  NODE_PKG="node-$(node -p 'process.platform + "-" + process.arch')"
+  for v in $(node -p 'require("./package.json").engines.node.match(/\d+\.\d+\.\d+/g).join(" ")'); do
+    dir="$TOOLS_ROOT/node-$v"
+    if [ "$("$dir/node_modules/$NODE_PKG/bin/node" --version 2>/dev/null)" != "v$v" ]; then
+      log "installing Node.js $v ($NODE_PKG@$v from the npm registry) into $dir"
+      mkdir -p "$dir" && echo '{"private":true}' > "$dir/package.json"
+      (cd "$dir" && npm install --no-save --no-audit --no-fund --ignore-scripts "$NODE_PKG@$v" >&2)
+    fi
+  done
 fi
 
 # Print the paths other scripts need.

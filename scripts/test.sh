@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: every check and test, installing what is missing first.
 #   lint (cargo fmt, clippy native + wasm32) → cargo test → wasm build + TypeScript type check →
-#   Node tests (library, local server, official-client oracles, CLI) → headless Chromium → workerd.
+#   Node tests (library, local server, official-client oracles, CLI, the packed package and every
+#   README example in Node.js floors, Deno, Bun, Vite, webpack) → headless Chromium → workerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

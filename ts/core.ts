@@ -47,10 +47,26 @@ export async function ready(): Promise<CoreExports> {
     (c) => (core = c),
     (e: unknown) => {
       loading = undefined;
+      if (blockedByCsp(e)) {
+        throw new OssError({
+          code: 'WasmBlockedByCsp',
+          message: "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive (e.g. script-src 'self' 'wasm-unsafe-eval')",
+          cause: e,
+        });
+      }
       throw new OssError({ code: 'WasmLoadError', message: `the WebAssembly core could not be loaded: ${String(e)}`, cause: e });
     },
   );
   return loading;
+}
+
+/**
+ * Whether compiling the module was refused by a Content-Security-Policy. Browsers say so only in
+ * the message: Chromium "...Content Security Policy...'unsafe-eval'...", Firefox "...blocked by
+ * CSP", Safari "...'unsafe-eval' or 'wasm-unsafe-eval' is not an allowed source...".
+ */
+function blockedByCsp(e: unknown): boolean {
+  return e instanceof Error && /content.security.policy|\bCSP\b|unsafe-eval/i.test(e.message);
 }
 
 function notReady(): OssError {

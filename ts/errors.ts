@@ -83,7 +83,7 @@ const NOT_INPUT_ERRORS = new Set([
   // requireTarget's refusals: found by a HEAD of the target, not in the input.
   'SymlinkTargetNotFound', 'SymlinkTargetIsSymlink',
   'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
-  'WasmLoadError', 'WasmNotReady', 'InternalError', 'UnexpectedRedirect',
+  'WasmLoadError', 'WasmBlockedByCsp', 'WasmNotReady', 'InternalError', 'UnexpectedRedirect',
 ]);
 
 export interface OssErrorInit {

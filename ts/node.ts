@@ -5,20 +5,15 @@
 import { readFileSync } from 'node:fs';
 import * as core from '../pkg/oss_symlink.js';
 import { installCore } from './core.js';
-import { setRandomValues } from './write-id.js';
 
 // OSS_SYMLINK_CORE=size loads the browsers' size-optimized module instead: `npm test` runs the
 // signing proofs against both.
 const file = process.env.OSS_SYMLINK_CORE === 'size' ? 'oss_symlink_bg.wasm' : 'oss_symlink_bg.node.wasm';
 core.initSync({ module: readFileSync(new URL(`../pkg/${file}`, import.meta.url)) });
 installCore(core);
-// Node 18 has no globalThis.crypto: node:crypto's is installed there only. Both are looked at
-// without being loaded (`in` does not run the lazy getter): loading either costs 4-6 ms of every
-// process's start, and only forbidOverwrite calls need random bytes.
-if (!('crypto' in globalThis)) {
-  const { webcrypto } = await import('node:crypto');
-  setRandomValues((bytes) => webcrypto.getRandomValues(bytes));
-}
+// No top-level await here: require('oss-symlink') loads this module through require(esm), which
+// refuses a module that awaits. (globalThis.crypto, for write ids, is there on every Node.js that
+// `engines` allows, and is read only when a forbidOverwrite call needs one.)
 
 export * from './index.js';
 

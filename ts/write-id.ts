@@ -8,20 +8,10 @@ import { OssError } from './errors.js';
 /** The metadata name (without `x-oss-meta-`) that carries the write id. */
 export const WRITE_ID_META = 'oss-symlink-write-id';
 
-type RandomValues = (bytes: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
-
-let randomValues: RandomValues | undefined;
-
-/** For runtimes without `globalThis.crypto` (Node 18): the Node entry installs node:crypto's. */
-export function setRandomValues(source: RandomValues): void {
-  randomValues = source;
-}
-
 /** 32 lower-case hex characters (128 random bits). */
 export function randomWriteId(): string {
-  const fill: RandomValues = randomValues ?? ((b) => globalThis.crypto.getRandomValues(b));
   let hex = '';
-  for (const byte of fill(new Uint8Array(16))) hex += byte.toString(16).padStart(2, '0');
+  for (const byte of globalThis.crypto.getRandomValues(new Uint8Array(16))) hex += byte.toString(16).padStart(2, '0');
   return hex;
 }
 

@@ -6,7 +6,7 @@
  * Query parameters prefill the connection: ?endpoint=&region=&bucket=&sts= (with an endpoint and
  * no sts, the local server's `<endpoint>/-/sts` is assumed).
  */
-import { OssClient, OssError, initWasm, type Credentials, type ObjectAcl, type PutSymlinkOptions, type StorageClass } from 'oss-symlink';
+import { OssClient, OssError, initWasm, type Credentials, type ObjectAcl, type PutSymlinkOptions, type StorageClass } from '../ts/browser.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);

@@ -42,6 +42,8 @@ export interface StaticServerOptions {
   host?: string;
   /** Where `GET /` redirects, e.g. `/www/`. */
   index?: string;
+  /** Extra headers on every file answer, e.g. a Content-Security-Policy. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function startStaticServer(mounts: Record<string, string | string[]
     if (pathname === '/' && options.index) return plain(302, 'see ' + options.index, { location: options.index });
     const file = find(pathname);
     if (!file) return plain(404, 'not found');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)]!, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)]!, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...options.headers });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file).on('error', () => res.destroy()).pipe(res);
   });

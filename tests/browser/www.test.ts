@@ -11,6 +11,7 @@ import { OssClient } from '../../ts/node.js';
 import { startServer, type OssServer } from '../../server/index.js';
 import { startWebServer, type StaticServer } from '../../www/serve.js';
 import { repoRoot } from '../node/helpers/paths.js';
+import { examplesOf } from '../node/helpers/readme.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 const KEYS = { accessKeyId: 'LTAI-www-test', accessKeySecret: 'www-test-secret-5d1e' };
@@ -173,13 +174,81 @@ test('credentials typed into the page: a wrong secret shows SignatureDoesNotMatc
   assert.deepEqual(pageErrors, []);
 });
 
+/** The policy README.md documents (its `csp` example), with OSS's public endpoint swapped for the local server. */
+function readmePolicy(): string {
+  const [block] = examplesOf('csp');
+  assert.ok(block, 'README.md has a csp example');
+  const policy = block.code.trim();
+  assert.match(policy, /https:\/\/\S*aliyuncs\.com/, 'the policy names the OSS endpoint in connect-src');
+  return policy.replace(/https:\/\/\S*aliyuncs\.com/g, new URL(oss.url).origin);
+}
+
+/** The uploader served under `policy`, in a fresh page; returns it and the CSP violations it reported. */
+async function pageUnder(policy: string): Promise<{ page: Page; violations: string[]; errors: string[]; close(): Promise<void> }> {
+  const site = await startWebServer({ headers: { 'content-security-policy': policy } });
+  oss.allowStsOrigin(site.url);
+  const p = await browser.newPage();
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(String(e)));
+  const violations: string[] = [];
+  await p.exposeFunction('__reportViolation', (v: string) => void violations.push(v));
+  await p.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __reportViolation(v: string): void }).__reportViolation(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await p.goto(`${site.url}/www/?endpoint=${encodeURIComponent(oss.url)}&region=${REGION}&bucket=${PLAIN}`);
+  return { page: p, violations, errors, close: async () => { await p.close(); await site.close(); } };
+}
+
+test("under the README's Content-Security-Policy the uploader loads the signer and creates a link", async () => {
+  const policy = readmePolicy();
+  assert.match(policy, /script-src [^;]*'wasm-unsafe-eval'/);
+  assert.doesNotMatch(policy, /'unsafe-eval'|'unsafe-inline'/, 'strict: no unsafe-eval, no inline scripts');
+  const under = await pageUnder(policy);
+  try {
+    await under.page.locator('#core-status[data-state=ready]').waitFor({ timeout: 15_000 });
+    await under.page.setInputFiles('#file', { name: 'csp.txt', mimeType: 'text/plain', buffer: Buffer.from('under a strict policy') });
+    await under.page.fill('#alias', 'links/csp.txt');
+    await under.page.uncheck('#forbid');
+    await under.page.click('#submit');
+    await under.page.locator('#status[data-state=success], #status[data-state=error]').waitFor({ timeout: 15_000 });
+    assert.equal(await under.page.getAttribute('#status', 'data-state'), 'success', await under.page.textContent('#status') ?? '');
+    assert.deepEqual(under.violations, [], 'nothing the page does is blocked by the policy');
+    assert.deepEqual(under.errors, []);
+    assert.equal((await node(PLAIN).getSymlink('links/csp.txt')).target, 'uploads/csp.txt');
+  } finally {
+    await under.close();
+  }
+});
+
+test("without 'wasm-unsafe-eval' the signer fails with an OssError that says what to add to the policy", async () => {
+  const policy = readmePolicy().replace(/\s*'wasm-unsafe-eval'/, '');
+  assert.doesNotMatch(policy, /wasm-unsafe-eval/);
+  const under = await pageUnder(policy);
+  try {
+    await under.page.locator('#core-status[data-state=failed]').waitFor({ timeout: 15_000 });
+    assert.equal(await under.page.locator('#error-fields dd[data-key="code"]').textContent(), 'WasmBlockedByCsp');
+    const message = (await under.page.locator('#error-fields dd[data-key="message"]').textContent()) ?? '';
+    assert.match(message, /Content-Security-Policy/);
+    assert.match(message, /add 'wasm-unsafe-eval' to its script-src/);
+    assert.ok(under.violations.some((v) => v.startsWith('script-src')), under.violations.join(', '));
+    // What the library throws, seen from the page's own code: a typed OssError, not a CompileError.
+    const thrown = await under.page.evaluate(async () => {
+      const { initWasm, OssError } = await import('/ts/browser.js' as string) as typeof import('../../ts/browser.js');
+      try { await initWasm(); return 'resolved'; } catch (e) { return { isOssError: e instanceof OssError, code: (e as { code?: string }).code, name: (e as Error).name }; }
+    });
+    assert.deepEqual(thrown, { isOssError: true, code: 'WasmBlockedByCsp', name: 'OssError' });
+  } finally {
+    await under.close();
+  }
+});
+
 test('requireTarget and checkTarget in Chromium: the CORS-exposed headers tell missing, symlink and plain targets apart', async () => {
   const n = node(PLAIN);
   await n.putObject('rt/obj', 'x');
   await n.putSymlink('rt/link', 'rt/obj');
   await n.putSymlink('rt/dangling', 'rt/gone');
   const out = await page.evaluate(async ({ endpoint, region, bucket, keys }) => {
-    const specifier = 'oss-symlink'; // resolved by the page's import map
+    const specifier = '/ts/browser.js'; // the browser entry by path, as the page's app.js imports it
     const { OssClient } = await import(specifier) as typeof import('../../ts/browser.js');
     const c = new OssClient({ region, bucket, endpoint, credentials: keys });
     const codeOf = (p: Promise<unknown>) => p.then(() => 'written', (e: { code: string }) => e.code);
@@ -253,7 +322,8 @@ test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, an
   try {
     const { expiration: _, ...sts } = oss.mintSts();
     const outcome = await page.evaluate(async ({ endpoint, bucket, credentials }) => {
-      const { OssClient, OssError } = await import('oss-symlink');
+      // The browser entry by path, as the page's app.js imports it (the page has no import map).
+      const { OssClient, OssError } = await import('/ts/browser.js' as string) as typeof import('../../ts/browser.js');
       const client = new OssClient({ region: 'cn-hangzhou', bucket, endpoint, credentials });
       try {
         await client.putSymlink('links/redirected.txt', 'docs/x.txt');

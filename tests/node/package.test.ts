@@ -5,8 +5,7 @@
 // export condition. Proves the files list and the exports map are complete.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -15,7 +14,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { OssClient, signRequest } from '../../ts/node.js';
 import { startServer, type OssServer } from '../../server/index.js';
 import { startStaticServer, type StaticServer } from '../../www/serve.js';
+import { packAndInstall, type PackedApp, type PackResult } from './helpers/packed.js';
 import { repoRoot } from './helpers/paths.js';
+import { engineFloors, nodeBinary } from './helpers/runtimes.js';
 
 const exec = promisify(execFile);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
@@ -24,37 +25,30 @@ const BUCKET = 'pack-links';
 const REGION = 'cn-hangzhou';
 const bin = (name: string) => join(repoRoot, 'node_modules/.bin', name);
 
-interface PackedFile { path: string; size: number }
-interface PackResult { filename: string; files: PackedFile[] }
 type PackageJson = {
   name: string;
   dependencies?: Record<string, string>;
   exports: Record<string, unknown>;
   bin?: Record<string, string> | string;
   files?: string[];
+  engines?: { node: string };
 };
 
-let scratch: string;
+let pack: PackedApp;
 let app: string;
 let installed: string;
 let packed: PackResult;
 let server: OssServer;
 
 before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'oss-symlink-pack-'));
-  app = join(scratch, 'app');
-  installed = join(app, 'node_modules', 'oss-symlink');
-  mkdirSync(app);
-  const pack = await exec('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: repoRoot, maxBuffer: 16 << 20 });
-  packed = (JSON.parse(pack.stdout) as PackResult[])[0]!;
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
-  await exec('npm', ['install', '--offline', '--no-audit', '--no-fund', join(scratch, packed.filename)], { cwd: app });
+  pack = await packAndInstall('pack');
+  ({ app, installed, packed } = pack);
   server = await startServer({ buckets: [BUCKET], credentials: [KEYS], region: REGION, stsEndpoint: true });
 });
 
 after(async () => {
   await server?.close();
-  if (scratch && !process.env.KEEP_PACK_SCRATCH) rmSync(scratch, { recursive: true, force: true });
+  pack?.remove();
 });
 
 const readInstalled = () => JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as PackageJson;
@@ -77,8 +71,11 @@ test('the tarball holds the built entry points, glue and .wasm, and nothing else
   ]) {
     assert.ok(paths.includes(required), `${required} is not in the tarball`);
   }
-  const stray = paths.filter((p) => /^(src|ts|tests|target|test-output|node_modules|www|examples)\//.test(p) || p.startsWith('dist/tests/') || /\.test\.js$/.test(p));
-  assert.deepEqual(stray, [], 'sources, tests or build leftovers were packed');
+  // Only what a user runs: the library, the wasm core, the local server and the CLI (both
+  // published features); no sources, tests, benchmarks, examples, demo page or source maps.
+  const stray = paths.filter((p) => !/^(package\.json|README\.md|LICENSE|dist\/(ts|pkg|server|cli)\/[\w./-]+)$/.test(p) || /\.(test\.js|map|tsbuildinfo)$|\b(bench|tests?|fixtures)\b/.test(p));
+  assert.deepEqual(stray, [], 'sources, tests, benchmarks or build leftovers were packed');
+  assert.deepEqual(paths.filter((p) => /^dist\/cli\/.*\.d\.ts$/.test(p)), [], 'the CLI is run, not imported: no declarations');
 
   const pkg = readInstalled();
   assert.equal(pkg.name, 'oss-symlink');
@@ -152,9 +149,49 @@ console.log(JSON.stringify({
   assert.equal((await nodeClient().getSymlink('links/包.txt')).target, '目标/文件 1.txt');
 });
 
+test('require() from CommonJS: the same module on the engines floors, a clear message where Node cannot', async () => {
+  writeFileSync(join(app, 'require-check.cjs'), `
+const a = require('oss-symlink');
+import('oss-symlink').then((b) => console.log(JSON.stringify({
+  names: Object.keys(a).sort(),
+  sameInstance: a.OssClient === b.OssClient && a.OssError === b.OssError,
+  signature: a.signRequest({ method: 'GET', region: 'cn-hangzhou', bucket: 'bucket', key: 'k', credentials: { accessKeyId: 'a', accessKeySecret: 's' }, date: new Date(0) }).signature,
+})));
+`);
+  const expected = signRequest({ method: 'GET', region: 'cn-hangzhou', bucket: 'bucket', key: 'k', credentials: { accessKeyId: 'a', accessKeySecret: 's' }, date: new Date(0) }).signature;
+  for (const node of [process.execPath, ...engineFloors().map(nodeBinary)]) {
+    const { stdout, stderr } = await exec(node, ['require-check.cjs'], { cwd: app });
+    const out = JSON.parse(stdout) as { names: string[]; sameInstance: boolean; signature: string };
+    assert.equal(out.sameInstance, true, `${node}: require and import share one module`);
+    assert.equal(out.signature, expected);
+    assert.doesNotMatch(stderr, /Warning/, `${node}: ${stderr}`);
+    // The CommonJS types declare exactly the values the module exports.
+    const declared = [...readFileSync(join(installed, 'dist/ts/node.d.cts'), 'utf8').matchAll(/export declare const (\w+)/g)].map((m) => m[1]!).sort();
+    assert.deepEqual(declared, out.names.filter((n) => n !== 'default' && n !== '__esModule' && n !== 'module.exports'));
+  }
+  // A Node.js without require(esm) (simulated on this one by turning it off) gets told what to do.
+  const old = await exec(process.execPath, ['--no-experimental-require-module', 'require-check.cjs'], { cwd: app }).then(() => undefined, (e: { stderr: string }) => e.stderr);
+  assert.ok(old, 'require failed without require(esm)');
+  assert.match(old, /oss-symlink: require\('oss-symlink'\) needs Node\.js \^20\.19\.0 or >=22\.12\.0 \(this is v[\d.]+\); upgrade Node\.js or use import\('oss-symlink'\)/);
+  // package.json's engines is exactly the ranges whose oldest versions ran above.
+  assert.equal(readInstalled().engines?.node, engineFloors().map((v, i) => (i === 0 ? `^${v}` : `>=${v}`)).join(' || '));
+});
+
 test('TypeScript resolves the types of the node, browser and worker entries', async () => {
   const base = { target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] as string[] };
-  const projects: Record<string, { options: Record<string, unknown>; source: string; entry: string }> = {
+  const cjsSource = `
+import { OssClient, OssError, type PutSymlinkResult } from 'oss-symlink';
+const client: OssClient = new OssClient({ region: 'cn-hangzhou', bucket: 'b', credentials: { accessKeyId: 'a', accessKeySecret: 's' } });
+export const run = (): Promise<PutSymlinkResult> => client.putSymlink('a', 'b');
+export const isConflict = (e: unknown): boolean => e instanceof OssError && e.code === 'FileAlreadyExists';
+// @ts-expect-error forbidOverwrite is a boolean (the types are real, not any)
+void client.putSymlink('a', 'b', { forbidOverwrite: 'yes' });
+`;
+  const cjsOptions = (module: string) => ({ ...base, module, moduleResolution: module, lib: ['es2022'], typeRoots: [join(repoRoot, 'node_modules/@types')], types: ['node'] });
+  const projects: Record<string, { options: Record<string, unknown>; source: string; entry: string; ext?: string; cjsTypes?: boolean }> = {
+    // CommonJS TypeScript (a .cts file compiles to require): the "require" condition's types.
+    'cjs-node16': { entry: 'dist/ts/node.d.ts', ext: 'cts', cjsTypes: true, options: cjsOptions('node16'), source: cjsSource },
+    'cjs-nodenext': { entry: 'dist/ts/node.d.ts', ext: 'cts', cjsTypes: true, options: cjsOptions('nodenext'), source: cjsSource },
     node: {
       entry: 'dist/ts/node.d.ts',
       options: { ...base, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'], typeRoots: [join(repoRoot, 'node_modules/@types')], types: ['node'] },
@@ -198,14 +235,16 @@ export const run = (): Promise<PutSymlinkResult> => client.putSymlink('a', 'b');
     },
   };
   for (const [name, project] of Object.entries(projects)) {
-    writeFileSync(join(app, `types-${name}.ts`), project.source);
-    writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: project.options, files: [`types-${name}.ts`] }));
+    const file = `types-${name}.${project.ext ?? 'ts'}`;
+    writeFileSync(join(app, file), project.source);
+    writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: project.options, files: [file] }));
     const run = await exec(process.execPath, [bin('tsc'), '-p', `tsconfig.${name}.json`, '--listFiles'], { cwd: app }).catch((e: { stdout: string }) => e);
     const errors = run.stdout.split('\n').filter((l) => l.includes('error TS'));
     assert.deepEqual(errors, [], `${name}: type errors (the "." export needs per-condition "types")`);
     const entries = run.stdout.split('\n').filter((l) => /node_modules\/oss-symlink\/dist\/ts\/(node|browser|worker)\.d\.ts$/.test(l));
     assert.equal(entries.length, 1, `${name}: ${entries.join(', ')}`);
     assert.ok(entries[0]!.endsWith(`node_modules/oss-symlink/${project.entry}`), `${name} resolved ${entries[0]}`);
+    assert.equal(run.stdout.includes('node_modules/oss-symlink/dist/ts/node.d.cts'), project.cjsTypes === true, `${name}: CommonJS types`);
   }
 });
 

@@ -8,7 +8,7 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../../
 export const sharedDir = join(repoRoot, '..', 'shared');
 export const vectorsFile = join(sharedDir, 'vectors', 'oss-v4-signature.json');
 
-const toolsRoot = process.env.OSS_SYMLINK_TOOLS ?? join(process.env.CARGO_HOME ?? join(homedir(), '.cargo'), 'oss-symlink-tools');
+export const toolsRoot = process.env.OSS_SYMLINK_TOOLS ?? join(process.env.CARGO_HOME ?? join(homedir(), '.cargo'), 'oss-symlink-tools');
 /** The virtualenv python with alibabacloud-oss-v2 (scripts/ensure-tools.sh python). */
 export function pythonWithOssSdk(): string {
   const python = join(toolsRoot, 'py-venv', 'bin', 'python');
