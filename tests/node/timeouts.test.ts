@@ -62,11 +62,13 @@ test('an earlier attempt timing out does not cut a later one short', async () =>
   let n = 0;
   server.handler = (req, res, i) => {
     if (n++ === 0) return; // the first request hangs
-    setTimeout(() => ok(req, res, i), 150); // the second answers after the first one's deadline
+    setTimeout(() => ok(req, res, i), 750); // the second answers after the first one's deadline
   };
-  const c = client({ timeoutMs: 200 });
+  // Deadlines: the first at 1000 ms, the second (sent at ~500 ms) at ~1500 ms; its answer comes
+  // at ~1250 ms, with room to spare on a loaded machine.
+  const c = client({ timeoutMs: 1000 });
   const first = c.putSymlink('hung', 't').catch((e: unknown) => e);
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
   const second = await c.putSymlink('slow', 't');
   assert.equal(second.status, 200);
   const e = await first;
