@@ -14,30 +14,27 @@ import { OssClient, OssError, type ObjectAcl, type OssClientOptions, type PutSym
 import { createNodeFetch } from '../ts/node-transport.js';
 import { WRITE_ID_META } from '../ts/write-id.js';
 import {
-  CONNECTION_OPTIONS, EXIT, LINK_OPTIONS, Output, UsageError, clientOptions, describeError, intFlag, isConfigError,
-  onInterrupt, parse, secondsFlag, str,
+  CONNECTION_OPTIONS, EXIT, LINK_OPTIONS, Output, UsageError, clientOptions, describeError, isConfigError,
+  onInterrupt, parse, str,
 } from './common.js';
 import { FailedFile } from './failed.js';
 import { COMMIT_INTERVAL_MS, Journal, JournalMismatch, type Checkpoint, type JournalScope } from './journal.js';
 import { takeLock } from './lock.js';
 import { Manifest, isBad, linkRowCells, rowHash, type BadRow, type LinkRow, type ManifestFormat, type ManifestItem } from './manifest.js';
-import { Progress, formatDuration, processed, type Counts, type ProgressMode } from './progress.js';
-import { parseShard, shardLabel, type Shard } from './shard.js';
+import { Progress, formatDuration, processed, type Counts } from './progress.js';
+import { MANIFEST_OPTIONS, manifestRun, type ManifestRun } from './manifest-flags.js';
+import { shardLabel } from './shard.js';
 import { BULK_USAGE } from './usage.js';
 
 const BULK_OPTIONS = {
   ...CONNECTION_OPTIONS,
   ...LINK_OPTIONS,
-  concurrency: { type: 'string' },
+  ...MANIFEST_OPTIONS,
   journal: { type: 'string' },
   'no-journal': { type: 'boolean' },
   failed: { type: 'string' },
-  format: { type: 'string' },
-  shard: { type: 'string' },
   'dry-run': { type: 'boolean' },
   check: { type: 'boolean' },
-  progress: { type: 'string' },
-  'progress-interval': { type: 'string' },
 } as const;
 
 /** Rows read ahead of sending: a link listed again within this many rows is sent once. */
@@ -94,19 +91,12 @@ export function endpointIdentity(endpoint: string | undefined, region: string): 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** What the command line asks for. */
-interface Settings {
-  manifest: string;
-  fromStdin: boolean;
-  format: ManifestFormat | undefined;
-  concurrency: number;
-  mode: ProgressMode;
-  intervalMs: number;
+interface Settings extends ManifestRun {
   dryRun: boolean;
   json: boolean;
   /** undefined: none; a path; or 'default' (beside the manifest, none for standard input). */
   journal: string | undefined;
   failed: string | undefined;
-  shard: Shard | undefined;
   defaults: Defaults;
   client: OssClientOptions;
 }
@@ -114,36 +104,19 @@ interface Settings {
 function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | undefined {
   const { values, positionals } = parse('bulk', argv, BULK_OPTIONS);
   if (values.help) return undefined;
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0
-      ? 'missing MANIFEST: a CSV or JSON Lines file (plain or .gz), or - for standard input'
-      : `expected one MANIFEST, got ${positionals.length} arguments: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`, 'bulk');
-  }
-  const manifest = positionals[0]!;
-  const fromStdin = manifest === '-';
-  const format = str(values, 'format');
-  if (format !== undefined && format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl (got '${format}')`, 'bulk');
-  const progress = str(values, 'progress') ?? 'auto';
-  if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw new UsageError(`--progress must be auto, bar, lines or none (got '${progress}')`, 'bulk');
+  const run = manifestRun(values, positionals, 'bulk', 'a CSV or JSON Lines file (plain or .gz), or - for standard input');
   if (values['no-journal'] && values.journal !== undefined) throw new UsageError('--journal and --no-journal contradict each other: pick one', 'bulk');
   const defaults: Defaults = { forbidOverwrite: values['forbid-overwrite'] === true, requireTarget: values['require-target'] === true };
   const acl = str(values, 'acl');
   if (acl !== undefined) defaults.acl = acl;
   const storageClass = str(values, 'storage-class');
   if (storageClass !== undefined) defaults.storageClass = storageClass;
-  const shard = str(values, 'shard');
   return {
-    manifest,
-    fromStdin,
-    format: format as ManifestFormat | undefined,
-    concurrency: intFlag(values, 'concurrency', 1, 1000, 16, 'bulk'),
-    mode: progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : progress as ProgressMode,
-    intervalMs: secondsFlag(values, 'progress-interval', 0.05, 3600, 5000, 'bulk'),
+    ...run,
     dryRun: values['dry-run'] === true || values.check === true,
     json: values.json === true,
-    journal: values['no-journal'] ? undefined : str(values, 'journal') ?? (fromStdin ? undefined : 'default'),
+    journal: values['no-journal'] ? undefined : str(values, 'journal') ?? (run.fromStdin ? undefined : 'default'),
     failed: str(values, 'failed'),
-    shard: shard === undefined ? undefined : parseShard(shard),
     defaults,
     client: clientOptions(values, env, 'bulk', { maxAttempts: 5 }),
   };

@@ -14,24 +14,21 @@ import { dirname, resolve } from 'node:path';
 import { OssClient, OssError, type OssClientOptions } from '../ts/node.js';
 import { createNodeFetch } from '../ts/node-transport.js';
 import {
-  CONNECTION_OPTIONS, EXIT, Output, UsageError, clientOptions, describeError, intFlag, isConfigError, onInterrupt, parse, secondsFlag, str,
+  CONNECTION_OPTIONS, EXIT, Output, UsageError, clientOptions, describeError, isConfigError, onInterrupt, parse, str,
 } from './common.js';
 import { DEDUP_WINDOW, checkedClient, putOptions } from './bulk.js';
 import { FailedFile } from './failed.js';
 import { Manifest, isBad, linkRowCells, type BadRow, type LinkRow, type ManifestFormat } from './manifest.js';
-import { Progress, formatDuration, type Counts, type ProgressMode } from './progress.js';
-import { parseShard, shardLabel, type Shard } from './shard.js';
+import { Progress, formatDuration, type Counts } from './progress.js';
+import { MANIFEST_OPTIONS, manifestRun, type ManifestRun } from './manifest-flags.js';
+import { shardLabel } from './shard.js';
 import { VERIFY_USAGE } from './usage.js';
 
 const VERIFY_OPTIONS = {
   ...CONNECTION_OPTIONS,
-  concurrency: { type: 'string' },
+  ...MANIFEST_OPTIONS,
   repair: { type: 'string' },
   dangling: { type: 'string' },
-  format: { type: 'string' },
-  shard: { type: 'string' },
-  progress: { type: 'string' },
-  'progress-interval': { type: 'string' },
 } as const;
 
 /**
@@ -109,14 +106,7 @@ function reportRow(row: LinkRow, r: RowResult): BadRow {
   return out;
 }
 
-interface Settings {
-  manifest: string;
-  fromStdin: boolean;
-  format: ManifestFormat | undefined;
-  concurrency: number;
-  shard: Shard | undefined;
-  mode: ProgressMode;
-  intervalMs: number;
+interface Settings extends ManifestRun {
   json: boolean;
   repair: string | undefined;
   dangling: string | undefined;
@@ -126,25 +116,8 @@ interface Settings {
 function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | undefined {
   const { values, positionals } = parse('verify', argv, VERIFY_OPTIONS);
   if (values.help) return undefined;
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0
-      ? 'missing MANIFEST: the manifest given to bulk (CSV or JSON Lines, plain or .gz), or - for standard input'
-      : `expected one MANIFEST, got ${positionals.length} arguments`, 'verify');
-  }
-  const manifest = positionals[0]!;
-  const format = str(values, 'format');
-  if (format !== undefined && format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl (got '${format}')`, 'verify');
-  const progress = str(values, 'progress') ?? 'auto';
-  if (!['auto', 'bar', 'lines', 'none'].includes(progress)) throw new UsageError(`--progress must be auto, bar, lines or none (got '${progress}')`, 'verify');
-  const shard = str(values, 'shard');
   return {
-    manifest,
-    fromStdin: manifest === '-',
-    format: format as ManifestFormat | undefined,
-    concurrency: intFlag(values, 'concurrency', 1, 1000, 16, 'verify'),
-    shard: shard === undefined ? undefined : parseShard(shard, 'verify'),
-    mode: progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : progress as ProgressMode,
-    intervalMs: secondsFlag(values, 'progress-interval', 0.05, 3600, 5000, 'verify'),
+    ...manifestRun(values, positionals, 'verify', 'the manifest given to bulk (CSV or JSON Lines, plain or .gz), or - for standard input'),
     json: values.json === true,
     repair: str(values, 'repair'),
     dangling: str(values, 'dangling'),
