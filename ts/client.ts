@@ -252,7 +252,7 @@ export class OssClient {
   async #requireTarget(op: Operation & { target: string }, signal: AbortSignal | undefined): Promise<void> {
     // Bad input must fail before any request, the HEAD included: the core checks the whole
     // PutSymlink (key, target, headers) when it prepares it, so prepare it once unsent.
-    if (!isReady()) await ready();
+    if (!this.#settingsChecked) await this.#ready();
     this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs), this.#now());
     const { key, target } = op;
     // A link to itself replaces its own target: once written, it is a link to a link.
