@@ -158,7 +158,7 @@ fn decode_base64(value: &str) -> Option<String> {
     if acc & ((1 << bits) - 1) != 0 {
         return None;
     }
-    String::from_utf8(out).ok()
+    crate::text::utf8_string(&out)
 }
 
 /// The markup a scan can meet after `<`, and where it ends (`>` included).

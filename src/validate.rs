@@ -4,7 +4,7 @@
 use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{all, cat, char_count, char_name, decimal};
+use crate::text::{all, cat, char_count, char_name, decimal, find_char};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -61,7 +61,7 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
             &cat(&[what, " must not start with '/' or '\\'"]),
         ));
     }
-    if let Some(c) = key.chars().find(|c| c.is_control()) {
+    if let Some(c) = find_char(key, char::is_control) {
         return Err(Error::new(
             code,
             field,
@@ -155,7 +155,7 @@ pub fn header_name(name: &str, field: &str) -> Result<()> {
 /// Header values: printable ASCII, space and tab only. This keeps CR, LF and NUL out of every
 /// header, and non-ASCII text too, which `fetch` would send as Latin-1 and break the signature.
 pub fn header_value(value: &str, field: &str) -> Result<()> {
-    if let Some(c) = value.chars().find(|c| !matches!(c, '\t' | ' '..='~')) {
+    if let Some(c) = find_char(value, |c| !matches!(c, '\t' | ' '..='~')) {
         let hint = if c.is_control() {
             " (control characters such as CR and LF are never allowed in headers)"
         } else {
@@ -247,7 +247,10 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
                 "tag values must be at most 256 characters",
             ));
         }
-        if key.chars().any(char::is_control) || value.chars().any(char::is_control) {
+        if find_char(key, char::is_control)
+            .or(find_char(value, char::is_control))
+            .is_some()
+        {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
                 &field,
