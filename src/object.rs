@@ -1,7 +1,7 @@
 //! The plain object operations that symlinks are used with: PutObject, GetObject, HeadObject and
 //! DeleteObject. The body is the caller's business; these build the signed part.
 
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 
 use crate::error::{ErrorCode, Result};
 use crate::request::Request;
@@ -13,7 +13,7 @@ pub fn object_request(
     method: &str,
     key: &str,
     version_id: Option<&str>,
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
 ) -> Result<Request> {
     if !["PUT", "GET", "HEAD", "DELETE"].contains(&method) {
         return Err(crate::error::Error::new(
@@ -28,7 +28,7 @@ pub fn object_request(
         validate::version_id(v)?;
         req.query.push(("versionId".into(), v.to_string()));
     }
-    for (name, value) in headers {
+    for &(name, value) in headers {
         req.add_caller_header(name, value, &[])?;
     }
     if method == "PUT" {

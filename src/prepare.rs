@@ -11,14 +11,14 @@ use crate::validate;
 
 /// Settings shared by every request of a client.
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
-    pub region: String,
+pub struct ClientConfig<'a> {
+    pub region: &'a str,
     /// `oss`, or `oss-cloudbox`.
-    pub product: String,
+    pub product: &'a str,
     pub endpoint: Endpoint,
     pub addressing: Addressing,
-    pub bucket: String,
-    pub credentials: Credentials,
+    pub bucket: &'a str,
+    pub credentials: Credentials<'a>,
 }
 
 /// How to sign.
@@ -76,15 +76,15 @@ pub fn prepare(
     config: &ClientConfig,
     mut req: Request,
     unix_seconds: i64,
-    additional_headers: &[String],
+    additional_headers: &[&str],
     mode: SignMode,
 ) -> Result<(HttpRequest, Signature)> {
-    validate::bucket_name(&config.bucket)?;
-    req.bucket = Some(config.bucket.clone());
+    validate::bucket_name(config.bucket)?;
+    req.bucket = Some(config.bucket.into());
     let params = SigningParams {
         credentials: &config.credentials,
-        region: &config.region,
-        product: &config.product,
+        region: config.region,
+        product: config.product,
         unix_seconds,
         additional_headers,
     };
@@ -137,20 +137,20 @@ mod tests {
     #[test]
     fn host_is_signed_when_named_and_never_sent() {
         let credentials = Credentials {
-            access_key_id: "ak".into(),
-            access_key_secret: "sk".into(),
+            access_key_id: "ak",
+            access_key_secret: "sk",
             security_token: None,
         };
         let config = ClientConfig {
-            region: "cn-hangzhou".into(),
-            product: "oss".into(),
+            region: "cn-hangzhou",
+            product: "oss",
             endpoint: Endpoint::parse("http://127.0.0.1:9000").unwrap(),
             addressing: Addressing::Path,
-            bucket: "bkt".into(),
+            bucket: "bkt",
             credentials,
         };
         let req = || Request::new("GET", None, Some("k"));
-        let named = ["Host".to_string()];
+        let named = ["Host"];
         let (http, signed) =
             prepare(&config, req(), 1_700_000_000, &named, SignMode::Header).expect("signed");
         assert!(signed.canonical_request.contains("\nhost:127.0.0.1:9000\n"));

@@ -387,21 +387,22 @@ fn read_error_xml(body: &str, err: &mut ServiceError) {
     }
 }
 
-/// What GetSymlink answers, from its headers.
+/// What GetSymlink answers, from its headers (borrowed from them, but for the decoded target
+/// and the lower-cased metadata names).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SymlinkInfo {
+pub struct SymlinkInfo<'a> {
     /// The target, decoded from its URL encoding.
     pub target: String,
-    pub etag: String,
-    pub last_modified: String,
-    pub version_id: Option<String>,
+    pub etag: &'a str,
+    pub last_modified: &'a str,
+    pub version_id: Option<&'a str>,
     /// `x-oss-meta-*` headers, names without the prefix, lower-case.
-    pub meta: Vec<(String, String)>,
-    pub request_id: String,
+    pub meta: Vec<(String, &'a str)>,
+    pub request_id: &'a str,
 }
 
 /// Reads the answer of GetSymlink. Header names may come in any case.
-pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
+pub fn parse_get_symlink<'a>(headers: &'a [(&'a str, &'a str)]) -> Result<SymlinkInfo<'a>> {
     let raw = header(headers, "x-oss-symlink-target").ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidResponse,
@@ -417,32 +418,35 @@ pub fn parse_get_symlink(headers: &[(String, String)]) -> Result<SymlinkInfo> {
         )
     })?;
     let mut meta = Vec::new();
-    for (name, value) in headers {
+    for &(name, value) in headers {
         let lower = name.to_ascii_lowercase();
         if let Some(n) = lower.strip_prefix("x-oss-meta-") {
-            meta.push((n.to_string(), value.clone()));
+            meta.push((n.to_string(), value));
         }
     }
     Ok(SymlinkInfo {
         target,
-        etag: header(headers, "etag").unwrap_or_default().to_string(),
-        last_modified: header(headers, "last-modified")
-            .unwrap_or_default()
-            .to_string(),
-        version_id: header(headers, "x-oss-version-id").map(str::to_string),
+        etag: header(headers, "etag").unwrap_or_default(),
+        last_modified: header(headers, "last-modified").unwrap_or_default(),
+        version_id: header(headers, "x-oss-version-id"),
         meta,
-        request_id: header(headers, "x-oss-request-id")
-            .unwrap_or_default()
-            .to_string(),
+        request_id: header(headers, "x-oss-request-id").unwrap_or_default(),
     })
 }
 
 /// The value of a header, its name in any case.
-pub fn header<'a>(headers: &'a [(String, String)], lower_name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(lower_name))
-        .map(|(_, v)| v.as_str())
+pub fn header<'a, N: AsRef<str>, V: AsRef<str>>(
+    headers: &'a [(N, V)],
+    lower_name: &str,
+) -> Option<&'a str> {
+    let mut i = 0;
+    while let Some((n, v)) = headers.get(i) {
+        if n.as_ref().eq_ignore_ascii_case(lower_name) {
+            return Some(v.as_ref());
+        }
+        i += 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -500,17 +504,17 @@ mod tests {
 
     #[test]
     fn symlink_headers() {
-        let info = parse_get_symlink(&h(&[
+        let info = parse_get_symlink(&[
             ("x-oss-symlink-target", "photos/%E5%8E%9F%E5%9B%BE%201.jpg"),
             ("ETag", "\"E\""),
             ("x-oss-meta-location", "hz"),
             ("x-oss-version-id", "v1"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(info.target, "photos/原图 1.jpg");
         assert_eq!(info.etag, "\"E\"");
-        assert_eq!(info.meta, h(&[("location", "hz")]));
-        assert_eq!(info.version_id.as_deref(), Some("v1"));
-        assert!(parse_get_symlink(&h(&[("x-oss-symlink-target", "%FF")])).is_err());
+        assert_eq!(info.meta, [("location".to_string(), "hz")]);
+        assert_eq!(info.version_id, Some("v1"));
+        assert!(parse_get_symlink(&[("x-oss-symlink-target", "%FF")]).is_err());
     }
 }

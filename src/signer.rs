@@ -14,7 +14,7 @@
 //! let mut req = Request::new("PUT", Some("examplebucket"), Some("link.jpg"));
 //! req.query.push(("symlink".into(), String::new()));
 //! req.headers.push(("x-oss-symlink-target".into(), "a%20b.jpg".into()));
-//! let creds = Credentials { access_key_id: "ak".into(), access_key_secret: "sk".into(), security_token: None };
+//! let creds = Credentials { access_key_id: "ak", access_key_secret: "sk", security_token: None };
 //! let params = SigningParams { credentials: &creds, region: "cn-hangzhou", product: "oss", unix_seconds: 1702743657, additional_headers: &[] };
 //! let signed = sign_headers(&mut req, &params).unwrap();
 //! assert_eq!(signed.signature.len(), 64);
@@ -43,16 +43,17 @@ pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 pub type Hmac = hmac::Hmac<Sha256>;
 pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
 
-/// Access key pair, with the security token of STS credentials.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub access_key_secret: String,
-    pub security_token: Option<String>,
+/// Access key pair, with the security token of STS credentials. Borrowed from the caller's
+/// input, as everything the core reads: no copies, and nothing to free.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Credentials<'a> {
+    pub access_key_id: &'a str,
+    pub access_key_secret: &'a str,
+    pub security_token: Option<&'a str>,
 }
 
 // Debug never prints the secret or the token.
-impl core::fmt::Debug for Credentials {
+impl core::fmt::Debug for Credentials<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
@@ -62,14 +63,14 @@ impl core::fmt::Debug for Credentials {
 
 /// Everything the signature depends on besides the request itself.
 pub struct SigningParams<'a> {
-    pub credentials: &'a Credentials,
+    pub credentials: &'a Credentials<'a>,
     pub region: &'a str,
     /// `oss`, or `oss-cloudbox` for CloudBox.
     pub product: &'a str,
     /// The signing time; the core never reads a clock.
     pub unix_seconds: i64,
     /// Extra header names to sign besides `x-oss-*`, `content-type` and `content-md5`.
-    pub additional_headers: &'a [String],
+    pub additional_headers: &'a [&'a str],
 }
 
 /// The intermediate texts and the result, for debugging signature mismatches.
@@ -116,13 +117,13 @@ fn sign_in(
     check_params(params)?;
     let (day, stamp) = oss_dates(params.unix_seconds);
     let scope = scope(&day, params.region, params.product);
-    let credential = cat(&[&params.credentials.access_key_id, "/", &scope]);
-    let token = params.credentials.security_token.as_ref();
+    let credential = cat(&[params.credentials.access_key_id, "/", &scope]);
+    let token = params.credentials.security_token;
     let Some(expires) = presign_for else {
         req.set_header("x-oss-date", stamp.clone());
         req.set_header("x-oss-content-sha256", String::from(UNSIGNED_PAYLOAD));
         if let Some(token) = token {
-            req.set_header("x-oss-security-token", token.clone());
+            req.set_header("x-oss-security-token", token.into());
         }
         let signed = sign(req, params, &day, &stamp, &scope);
         let mut auth = cat(&[ALGORITHM, " Credential=", &credential]);
@@ -142,7 +143,7 @@ fn sign_in(
     q.push(("x-oss-expires".into(), decimal(u64::from(expires))));
     q.push(("x-oss-credential".into(), credential));
     if let Some(token) = token {
-        q.push(("x-oss-security-token".into(), token.clone()));
+        q.push(("x-oss-security-token".into(), token.into()));
     }
     if !additional.is_empty() {
         q.push((
@@ -158,9 +159,9 @@ fn sign_in(
 
 fn check_params(params: &SigningParams) -> Result<()> {
     let creds = params.credentials;
-    validate::credential(&creds.access_key_id, "accessKeyId")?;
-    validate::credential(&creds.access_key_secret, "accessKeySecret")?;
-    if let Some(token) = &creds.security_token {
+    validate::credential(creds.access_key_id, "accessKeyId")?;
+    validate::credential(creds.access_key_secret, "accessKeySecret")?;
+    if let Some(token) = creds.security_token {
         validate::credential(token, "securityToken")?;
     }
     validate::region(params.region)?;
@@ -194,7 +195,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
     }
     string_to_sign.push_str(&hex(&Sha256::digest(canonical.as_bytes())));
     let mut mac = signing_mac(
-        &params.credentials.access_key_secret,
+        params.credentials.access_key_secret,
         day,
         params.region,
         params.product,

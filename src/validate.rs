@@ -219,7 +219,7 @@ pub fn user_metadata(headers: &[(String, String)]) -> Result<()> {
 }
 
 /// Tags: at most 10, keys of 1..=128 characters, values of at most 256, no control characters.
-pub fn tags(tags: &[(String, String)]) -> Result<()> {
+pub fn tags(tags: &[(&str, &str)]) -> Result<()> {
     if tags.len() > MAX_TAGS {
         return Err(Error::new(
             ErrorCode::InvalidTagging,
@@ -230,7 +230,7 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
             ]),
         ));
     }
-    for (key, value) in tags {
+    for &(key, value) in tags {
         let field = cat(&["tagging.", key]);
         let key_chars = char_count(key);
         if key_chars == 0 || key_chars > MAX_TAG_KEY_CHARS {
@@ -393,6 +393,10 @@ mod tests {
     #[test]
     fn tagging_limits() {
         let t = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let tags = |t: &[(String, String)]| {
+            let borrowed: Vec<(&str, &str)> = t.iter().map(|(k, v)| (&**k, &**v)).collect();
+            super::tags(&borrowed)
+        };
         assert!(tags(&t(&"k".repeat(128), &"v".repeat(256))).is_ok());
         assert!(tags(&t(&"k".repeat(129), "v")).is_err());
         assert!(tags(&t("k", &"v".repeat(257))).is_err());

@@ -6,7 +6,7 @@
 //! JavaScript counts), `:`, and the text; an answer starting with `!` is an error, whose list is
 //! code, field and message. `ts/core.ts` packs and unpacks.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
@@ -20,7 +20,7 @@ use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
 use crate::validate;
 
-type Pairs = Vec<(String, String)>;
+type Pairs<'a> = Vec<(&'a str, &'a str)>;
 
 /// What [`call`] does; the numbers are the ones `ts/core.ts` sends.
 const PREPARE: u32 = 0;
@@ -124,15 +124,11 @@ impl<'a> Packed<'a> {
         })
     }
 
-    fn owned(&mut self) -> Result<Option<String>, Error> {
-        Ok(self.value()?.map(str::to_string))
+    fn non_empty(&mut self) -> Result<Option<&'a str>, Error> {
+        Ok(self.value()?.filter(|s| !s.is_empty()))
     }
 
-    fn non_empty(&mut self) -> Result<Option<String>, Error> {
-        Ok(self.owned()?.filter(|s| !s.is_empty()))
-    }
-
-    fn pairs(&mut self) -> Result<Pairs, Error> {
+    fn pairs(&mut self) -> Result<Pairs<'a>, Error> {
         let mut out = Vec::new();
         for _ in 0..self.number()? {
             out.push((self.text()?, self.text()?));
@@ -140,7 +136,7 @@ impl<'a> Packed<'a> {
         Ok(out)
     }
 
-    fn list(&mut self) -> Result<Vec<String>, Error> {
+    fn list(&mut self) -> Result<Vec<&'a str>, Error> {
         let mut out = Vec::new();
         for _ in 0..self.number()? {
             out.push(self.text()?);
@@ -149,15 +145,15 @@ impl<'a> Packed<'a> {
     }
 
     /// An item of a list (absent reads as empty).
-    fn text(&mut self) -> Result<String, Error> {
-        Ok(self.value()?.unwrap_or_default().to_string())
+    fn text(&mut self) -> Result<&'a str, Error> {
+        Ok(self.value()?.unwrap_or_default())
     }
 
     /// Credentials: access key id, secret, security token (an empty token is none).
-    fn credentials(&mut self) -> Result<Credentials, Error> {
+    fn credentials(&mut self) -> Result<Credentials<'a>, Error> {
         Ok(Credentials {
-            access_key_id: self.string("accessKeyId")?.to_string(),
-            access_key_secret: self.string("accessKeySecret")?.to_string(),
+            access_key_id: self.string("accessKeyId")?,
+            access_key_secret: self.string("accessKeySecret")?,
             security_token: self.non_empty()?,
         })
     }
@@ -237,11 +233,11 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
     let (endpoint, addressing) = client_endpoint(region, bucket, endpoint, addressing, product)?;
     let credentials = p.credentials()?;
     let config = ClientConfig {
-        region: region.to_string(),
-        bucket: bucket.to_string(),
+        region,
+        bucket,
         endpoint,
         addressing,
-        product: product.to_string(),
+        product,
         credentials,
     };
     let key = p.string("key")?;
@@ -259,8 +255,8 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
             ))
         }
     };
-    let acl = p.owned()?;
-    let storage_class = p.owned()?;
+    let acl = p.value()?;
+    let storage_class = p.value()?;
     let expires = p.expires()?;
     let meta = p.pairs()?;
     let tagging = p.pairs()?;
@@ -274,9 +270,9 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
                 forbid_overwrite,
                 acl,
                 storage_class,
-                meta,
-                tagging,
-                headers,
+                meta: &meta,
+                tagging: &tagging,
+                headers: &headers,
             },
         )?,
         "getSymlink" => get_symlink(key, version)?,
@@ -354,9 +350,11 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     let credentials = p.credentials()?;
     let expires = p.expires()?;
     let mut req = Request::new(&method, bucket, key);
-    req.query = p.pairs()?;
     for (name, value) in p.pairs()? {
-        req.add_caller_header(&name, &value, &[])?;
+        req.query.push((name.into(), value.into()));
+    }
+    for (name, value) in p.pairs()? {
+        req.add_caller_header(name, value, &[])?;
     }
     let additional = p.list()?;
     let params = SigningParams {
@@ -415,17 +413,20 @@ fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(
 /// (decoded), etag, lastModified, requestId, `1` and the versionId or `0` and nothing, then the
 /// metadata names and values.
 fn parse_get_symlink_answer(p: &mut Packed, out: &mut Answer) -> Result<(), Error> {
-    let info = parse_get_symlink(&p.pairs()?)?;
+    let headers = p.pairs()?;
+    let info = parse_get_symlink(&headers)?;
     out.items(&[
         info.target.as_str(),
-        &info.etag,
-        &info.last_modified,
-        &info.request_id,
+        info.etag,
+        info.last_modified,
+        info.request_id,
     ]);
-    match &info.version_id {
+    match info.version_id {
         Some(v) => out.items(&["1", v]),
         None => out.items(&["0", ""]),
     }
-    out.pairs(&info.meta);
+    for (name, value) in &info.meta {
+        out.items(&[name, value]);
+    }
     Ok(())
 }
