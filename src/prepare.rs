@@ -17,7 +17,8 @@ pub struct ClientConfig<'a> {
     pub product: &'a str,
     pub endpoint: Endpoint,
     pub addressing: Addressing,
-    pub bucket: &'a str,
+    /// `None` for a request to the service rather than to a bucket (`signRequest` only).
+    pub bucket: Option<&'a str>,
     pub credentials: Credentials<'a>,
 }
 
@@ -36,6 +37,8 @@ pub struct HttpRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// The query parameters the URL carries (signing ones included, for the query form).
+    pub query: Vec<(String, String)>,
 }
 
 /// Checks a client's settings (what `new OssClient()` is given) and resolves its endpoint and
@@ -79,8 +82,10 @@ pub fn prepare(
     additional_headers: &[&str],
     mode: SignMode,
 ) -> Result<(HttpRequest, Signature)> {
-    validate::bucket_name(config.bucket)?;
-    req.bucket = Some(config.bucket.into());
+    if let Some(bucket) = config.bucket {
+        validate::bucket_name(bucket)?;
+    }
+    req.bucket = config.bucket.map(String::from);
     let params = SigningParams {
         credentials: &config.credentials,
         region: config.region,
@@ -94,6 +99,7 @@ pub fn prepare(
         url: url(&config.endpoint, config.addressing, &req),
         method: req.method,
         headers: req.headers,
+        query: req.query,
     };
     Ok((http, signature))
 }
@@ -146,7 +152,7 @@ mod tests {
             product: "oss",
             endpoint: Endpoint::parse("http://127.0.0.1:9000").unwrap(),
             addressing: Addressing::Path,
-            bucket: "bkt",
+            bucket: Some("bkt"),
             credentials,
         };
         let req = || Request::new("GET", None, Some("k"));

@@ -12,10 +12,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 use crate::object::object_request;
-use crate::prepare::{client_endpoint, prepare, resolve_endpoint, sign, ClientConfig, SignMode};
-use crate::request::{host, url, Request};
+use crate::prepare::{client_endpoint, prepare, resolve_endpoint, ClientConfig, SignMode};
+use crate::request::Request;
 use crate::response::{parse_error_parts, parse_get_symlink};
-use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
+use crate::signer::{Credentials, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
 use crate::validate;
@@ -158,12 +158,12 @@ impl<'a> Packed<'a> {
         })
     }
 
-    /// Presign expiry: whole seconds, 1 to 7 days.
-    fn expires(&mut self) -> Result<Option<u32>, Error> {
+    /// Presign expiry (whole seconds, 1 to 7 days): the query form; absent, the header form.
+    fn sign_mode(&mut self) -> Result<SignMode, Error> {
         match self.value()? {
-            None => Ok(None),
+            None => Ok(SignMode::Header),
             Some(v) => match parse_decimal(v, MAX_PRESIGN_EXPIRES).filter(|s| *s > 0) {
-                Some(s) => Ok(Some(s)),
+                Some(expires_seconds) => Ok(SignMode::Presign { expires_seconds }),
                 None => Err(Error::new(
                     ErrorCode::InvalidExpires,
                     "expires",
@@ -234,7 +234,7 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
     let credentials = p.credentials()?;
     let config = ClientConfig {
         region,
-        bucket,
+        bucket: Some(bucket),
         endpoint,
         addressing,
         product,
@@ -257,7 +257,7 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
     };
     let acl = p.value()?;
     let storage_class = p.value()?;
-    let expires = p.expires()?;
+    let mode = p.sign_mode()?;
     let meta = p.pairs()?;
     let tagging = p.pairs()?;
     let headers = p.pairs()?;
@@ -287,10 +287,6 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
                 "unknown operation",
             ))
         }
-    };
-    let mode = match expires {
-        Some(expires_seconds) => SignMode::Presign { expires_seconds },
-        None => SignMode::Header,
     };
     let (http, _) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;
     out.items(&[http.method.as_str(), &http.url]);
@@ -347,9 +343,16 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     if let Some(k) = key {
         validate::object_key(k, "key", ErrorCode::InvalidObjectName)?;
     }
-    let credentials = p.credentials()?;
-    let expires = p.expires()?;
-    let mut req = Request::new(&method, bucket, key);
+    let config = ClientConfig {
+        region,
+        product,
+        endpoint,
+        addressing,
+        bucket,
+        credentials: p.credentials()?,
+    };
+    let mode = p.sign_mode()?;
+    let mut req = Request::new(&method, None, key);
     for (name, value) in p.pairs()? {
         req.query.push((name.into(), value.into()));
     }
@@ -357,30 +360,18 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
         req.add_caller_header(name, value, &[])?;
     }
     let additional = p.list()?;
-    let params = SigningParams {
-        credentials: &credentials,
-        region,
-        product,
-        unix_seconds: seconds(time_ms)?,
-        additional_headers: &additional,
-    };
-    let mode = match expires {
-        Some(expires_seconds) => SignMode::Presign { expires_seconds },
-        None => SignMode::Header,
-    };
-    let host = host(&endpoint, addressing, req.bucket.as_deref());
-    let signed = sign(&mut req, &params, mode, &host)?;
-    out.item(&url(&endpoint, addressing, &req));
+    let (http, signed) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;
     out.items(&[
-        signed.signature.as_str(),
+        &http.url,
+        &signed.signature,
         &signed.string_to_sign,
         &signed.canonical_request,
     ]);
     let mut count = String::new();
-    push_decimal(&mut count, req.headers.len() as u64);
+    push_decimal(&mut count, http.headers.len() as u64);
     out.item(&count);
-    out.pairs(&req.headers);
-    out.pairs(&req.query);
+    out.pairs(&http.headers);
+    out.pairs(&http.query);
     Ok(())
 }
 

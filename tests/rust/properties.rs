@@ -125,7 +125,7 @@ fn config(token: Option<&str>) -> ClientConfig<'_> {
         product: "oss",
         endpoint: Endpoint::parse("http://127.0.0.1:9000").unwrap(),
         addressing: Addressing::Path,
-        bucket: "examplebucket",
+        bucket: Some("examplebucket"),
         credentials: Credentials {
             access_key_id: "ak",
             access_key_secret: "sk",
