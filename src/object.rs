@@ -9,12 +9,12 @@ use crate::validate;
 
 /// An object operation: `PUT`, `GET`, `HEAD` or `DELETE` on `/<key>`, with an optional
 /// `versionId` (not for `PUT`) and caller headers such as `content-type`.
-pub fn object_request(
-    method: &str,
-    key: &str,
+pub fn object_request<'a>(
+    method: &'a str,
+    key: &'a str,
     version_id: Option<&str>,
     headers: &[(&str, &str)],
-) -> Result<Request> {
+) -> Result<Request<'a>> {
     if !["PUT", "GET", "HEAD", "DELETE"].contains(&method) {
         return Err(crate::error::Error::new(
             ErrorCode::InvalidMethod,

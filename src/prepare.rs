@@ -75,9 +75,9 @@ pub fn resolve_endpoint(
 }
 
 /// Puts `req` in the client's bucket, signs it at `unix_seconds` and builds its URL.
-pub fn prepare(
-    config: &ClientConfig,
-    mut req: Request,
+pub fn prepare<'a>(
+    config: &ClientConfig<'a>,
+    mut req: Request<'a>,
     unix_seconds: i64,
     additional_headers: &[&str],
     mode: SignMode,
@@ -85,7 +85,7 @@ pub fn prepare(
     if let Some(bucket) = config.bucket {
         validate::bucket_name(bucket)?;
     }
-    req.bucket = config.bucket.map(String::from);
+    req.bucket = config.bucket;
     let params = SigningParams {
         credentials: &config.credentials,
         region: config.region,
@@ -93,11 +93,11 @@ pub fn prepare(
         unix_seconds,
         additional_headers,
     };
-    let host = host(&config.endpoint, config.addressing, req.bucket.as_deref());
+    let host = host(&config.endpoint, config.addressing, req.bucket);
     let signature = sign(&mut req, &params, mode, &host)?;
     let http = HttpRequest {
         url: url(&config.endpoint, config.addressing, &req),
-        method: req.method,
+        method: req.method.into(),
         headers: req.headers,
         query: req.query,
     };

@@ -10,22 +10,23 @@ use crate::text::{all, all_parts, cat, parse_decimal, position, push_decimal, rp
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
-/// values raw (not yet encoded), in the order they are sent.
+/// values raw (not yet encoded), in the order they are sent. Method, bucket and key are borrowed
+/// from the caller's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub method: String,
-    pub bucket: Option<String>,
-    pub key: Option<String>,
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub bucket: Option<&'a str>,
+    pub key: Option<&'a str>,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
 }
 
-impl Request {
-    pub fn new(method: &str, bucket: Option<&str>, key: Option<&str>) -> Self {
+impl<'a> Request<'a> {
+    pub fn new(method: &'a str, bucket: Option<&'a str>, key: Option<&'a str>) -> Self {
         Request {
-            method: method.to_string(),
-            bucket: bucket.map(str::to_string),
-            key: key.map(str::to_string),
+            method,
+            bucket,
+            key,
             query: Vec::new(),
             headers: Vec::new(),
         }
@@ -255,16 +256,16 @@ fn push_host(out: &mut String, endpoint: &Endpoint, addressing: Addressing, buck
 /// the path before it computes the canonical URI, so the signature is unchanged. (The keys `.`
 /// and `..` themselves cannot be addressed at all; `validate::object_key` refuses them.)
 pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String {
-    let mut out = String::with_capacity(64 + req.key.as_ref().map_or(0, |k| k.len() * 3));
+    let mut out = String::with_capacity(64 + req.key.map_or(0, |k| k.len() * 3));
     out.push_str(&endpoint.scheme);
     out.push_str("://");
-    push_host(&mut out, endpoint, addressing, req.bucket.as_deref());
+    push_host(&mut out, endpoint, addressing, req.bucket);
     out.push('/');
-    if let (Addressing::Path, Some(bucket)) = (addressing, &req.bucket) {
+    if let (Addressing::Path, Some(bucket)) = (addressing, req.bucket) {
         out.push_str(bucket);
         out.push('/');
     }
-    if let Some(key) = &req.key {
+    if let Some(key) = req.key {
         if has_dot_segment(key) {
             uri_encode_into(&mut out, key);
         } else {

@@ -183,8 +183,8 @@ fn scope(day: &str, region: &str, product: &str) -> String {
 fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &str) -> Signature {
     let additional = additional_header_names(&req.headers, params.additional_headers);
     let canonical = canonical_request(
-        &req.method,
-        &canonical_uri(req.bucket.as_deref(), req.key.as_deref()),
+        req.method,
+        &canonical_uri(req.bucket, req.key),
         &canonical_query(&req.query),
         &canonical_headers(&req.headers, &additional),
         &additional,

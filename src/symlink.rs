@@ -45,7 +45,11 @@ const PUT_SYMLINK_OWNED: [&str; 4] = [
 ];
 
 /// `PUT /<key>?symlink` with `x-oss-symlink-target` (URL-encoded, `/` kept) and the options.
-pub fn put_symlink(key: &str, target: &str, opts: &PutSymlinkOptions) -> Result<Request> {
+pub fn put_symlink<'a>(
+    key: &'a str,
+    target: &str,
+    opts: &PutSymlinkOptions,
+) -> Result<Request<'a>> {
     validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
     validate::object_key(target, "target", ErrorCode::InvalidSymlinkTarget)?;
     let mut req = Request::new("PUT", None, Some(key));
@@ -78,7 +82,7 @@ pub fn put_symlink(key: &str, target: &str, opts: &PutSymlinkOptions) -> Result<
 }
 
 /// `GET /<key>?symlink`, with `versionId` for a given version.
-pub fn get_symlink(key: &str, version_id: Option<&str>) -> Result<Request> {
+pub fn get_symlink<'a>(key: &'a str, version_id: Option<&str>) -> Result<Request<'a>> {
     validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
     let mut req = Request::new("GET", None, Some(key));
     req.query.push(("symlink".into(), String::new()));

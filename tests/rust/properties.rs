@@ -29,11 +29,7 @@ fn ref_encode(s: &str, keep_slash: bool) -> String {
 
 fn ref_canonical_request(req: &Request, additional: &[String]) -> String {
     let uri = ref_encode(
-        &format!(
-            "/{}/{}",
-            req.bucket.as_deref().unwrap_or(""),
-            req.key.as_deref().unwrap_or("")
-        ),
+        &format!("/{}/{}", req.bucket.unwrap_or(""), req.key.unwrap_or("")),
         true,
     );
     let mut q: Vec<(String, String)> = req
