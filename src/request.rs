@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{all, all_parts, cat, parse_decimal, position, push_decimal, rposition};
+use crate::text::{all, all_parts, cat, find, parse_decimal, position, push_decimal, rposition};
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
@@ -143,7 +143,7 @@ impl Endpoint {
                 &cat(&["endpoint ", why]),
             )
         };
-        let (scheme, rest) = match find(endpoint, "://") {
+        let (scheme, rest) = match find(endpoint.as_bytes(), b"://") {
             Some(i) => (
                 endpoint.get(..i).unwrap_or_default().to_ascii_lowercase(),
                 endpoint.get(i + 3..).unwrap_or_default(),
@@ -221,13 +221,6 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
         }
         None => Some((authority, None)),
     }
-}
-
-/// Byte offset of the first `needle` in `haystack` (a plain scan: `str::find` with a string
-/// pattern brings a large searcher into the module).
-pub fn find(haystack: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    (0..h.len()).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 
 /// The `Host` of a request to `bucket` (`host[:port]`): what the URL built by [`url`] carries.

@@ -166,7 +166,12 @@ pub fn char_count(s: &str) -> usize {
 /// `s` without the leading and trailing bytes for which `blank` holds (ASCII bytes only, so the
 /// cut is always on a character boundary).
 pub fn trim_bytes(s: &str, blank: fn(u8) -> bool) -> &str {
-    let bytes = s.as_bytes();
+    let (start, end) = trimmed(s.as_bytes(), blank);
+    s.get(start..end).unwrap_or_default()
+}
+
+/// The range of `bytes` left without the leading and trailing bytes for which `blank` holds.
+pub fn trimmed(bytes: &[u8], blank: fn(u8) -> bool) -> (usize, usize) {
     let (mut start, mut end) = (0, bytes.len());
     while bytes.get(start).is_some_and(|&b| blank(b)) {
         start += 1;
@@ -174,7 +179,13 @@ pub fn trim_bytes(s: &str, blank: fn(u8) -> bool) -> &str {
     while end > start && bytes.get(end - 1).is_some_and(|&b| blank(b)) {
         end -= 1;
     }
-    s.get(start..end).unwrap_or_default()
+    (start, end)
+}
+
+/// Offset of the first `needle` in `haystack` (a plain scan: `str::find` with a string pattern
+/// brings a large searcher into the module).
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    (0..haystack.len()).find(|&i| haystack.get(i..i + needle.len()) == Some(needle))
 }
 
 /// Whether `f` holds for every part of `s` between `separator` bytes.
