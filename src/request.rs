@@ -121,7 +121,8 @@ impl Addressing {
 /// A parsed endpoint: scheme and authority (`host[:port]`), no path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    pub scheme: String,
+    /// `http` or `https`.
+    pub scheme: &'static str,
     pub host: String,
     pub port: Option<u16>,
 }
@@ -132,7 +133,7 @@ impl Endpoint {
     /// ```
     /// use oss_symlink::request::Endpoint;
     /// let e = Endpoint::parse("http://127.0.0.1:9000/").unwrap();
-    /// assert_eq!((e.scheme.as_str(), e.host.as_str(), e.port), ("http", "127.0.0.1", Some(9000)));
+    /// assert_eq!((e.scheme, e.host.as_str(), e.port), ("http", "127.0.0.1", Some(9000)));
     /// assert!(Endpoint::parse("https://a.example/path").is_err());
     /// ```
     pub fn parse(endpoint: &str) -> Result<Self> {
@@ -145,14 +146,15 @@ impl Endpoint {
         };
         let (scheme, rest) = match find(endpoint.as_bytes(), b"://") {
             Some(i) => (
-                endpoint.get(..i).unwrap_or_default().to_ascii_lowercase(),
+                match endpoint.as_bytes().get(..i).unwrap_or_default() {
+                    s if s.eq_ignore_ascii_case(b"https") => "https",
+                    s if s.eq_ignore_ascii_case(b"http") => "http",
+                    _ => return Err(bad("must use http or https")),
+                },
                 endpoint.get(i + 3..).unwrap_or_default(),
             ),
-            None => ("https".to_string(), endpoint),
+            None => ("https", endpoint),
         };
-        if scheme != "http" && scheme != "https" {
-            return Err(bad("must use http or https"));
-        }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if position(authority.as_bytes(), |b| {
             matches!(b, b'/' | b'?' | b'#' | b'@')
@@ -191,7 +193,7 @@ impl Endpoint {
     pub fn for_region(region: &str) -> Result<Self> {
         validate::region(region)?;
         Ok(Endpoint {
-            scheme: "https".into(),
+            scheme: "https",
             host: cat(&["oss-", region, ".aliyuncs.com"]),
             port: None,
         })
@@ -250,7 +252,7 @@ fn push_host(out: &mut String, endpoint: &Endpoint, addressing: Addressing, buck
 /// and `..` themselves cannot be addressed at all; `validate::object_key` refuses them.)
 pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String {
     let mut out = String::with_capacity(64 + req.key.map_or(0, |k| k.len() * 3));
-    out.push_str(&endpoint.scheme);
+    out.push_str(endpoint.scheme);
     out.push_str("://");
     push_host(&mut out, endpoint, addressing, req.bucket);
     out.push('/');
