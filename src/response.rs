@@ -205,7 +205,7 @@ fn markup(s: &[u8]) -> Option<(Markup<'_>, usize)> {
             return None;
         }
         Markup::Skip
-    } else if let Some(name) = content.strip_prefix(b"/") {
+    } else if let (Some(b'/'), Some(name)) = (content.first(), content.get(1..)) {
         // Trailing blanks are not part of the name (but a name of blanks stays as is).
         let kept = rposition(name, |b| !is_xml_blank(b));
         Markup::End(name.get(..kept.map_or(name.len(), |i| i + 1))?)
@@ -309,7 +309,10 @@ impl Text {
 /// comments, declarations and processing instructions. Checked against quick-xml on generated
 /// and hostile answers (tests/rust/error_parsing.rs).
 fn read_error_xml(body: &[u8], err: &mut ServiceError) {
-    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    const BOM: &[u8] = "\u{feff}".as_bytes();
+    let body = body
+        .get(usize::from(body.starts_with(BOM)) * BOM.len()..)
+        .unwrap_or(body);
     let mut path: Vec<&[u8]> = Vec::new();
     let mut text = Text::default();
     let mut i = 0;
