@@ -42,6 +42,9 @@ pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 /// HMAC-SHA256, keyed once; cloned to reuse a key (see `signing_mac`).
 pub type Hmac = hmac::Hmac<Sha256>;
 pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
+/// The rule for a presigned URL's lifetime, as every check of it words it.
+pub const EXPIRES_RULE: &str =
+    "expires must be a whole number of seconds from 1 to 604800 (7 days)";
 
 /// Access key pair, with the security token of STS credentials. Borrowed from the caller's
 /// input, as everything the core reads: no copies, and nothing to free.
@@ -102,7 +105,7 @@ pub fn presign(
         return Err(Error::new(
             ErrorCode::InvalidExpires,
             "expires",
-            "expires must be 1 to 604800 seconds (7 days)",
+            EXPIRES_RULE,
         ));
     }
     sign_in(req, params, Some(expires_seconds))

@@ -15,7 +15,7 @@ use crate::object::object_request;
 use crate::prepare::{client_endpoint, prepare, resolve_endpoint, ClientConfig, SignMode};
 use crate::request::Request;
 use crate::response::{parse_error_parts, parse_get_symlink};
-use crate::signer::{Credentials, MAX_PRESIGN_EXPIRES};
+use crate::signer::{Credentials, EXPIRES_RULE, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
 use crate::validate;
@@ -167,7 +167,7 @@ impl<'a> Packed<'a> {
                 None => Err(Error::new(
                     ErrorCode::InvalidExpires,
                     "expires",
-                    "expires must be a whole number of seconds from 1 to 604800 (7 days)",
+                    EXPIRES_RULE,
                 )),
             },
         }
