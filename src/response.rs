@@ -26,17 +26,29 @@ pub struct ServiceError {
 impl ServiceError {
     /// The field an element of `<Error>` fills.
     fn field(&mut self, element: &[u8]) -> Option<&mut String> {
-        Some(match element {
-            b"Code" => &mut self.code,
-            b"Message" => &mut self.message,
-            b"RequestId" => &mut self.request_id,
-            b"HostId" => &mut self.host_id,
-            b"EC" => &mut self.ec,
-            b"RecommendDoc" => &mut self.recommend_doc,
-            b"ServerTime" => &mut self.server_time,
-            b"RequestTime" => &mut self.request_time,
-            _ => return None,
-        })
+        // A table searched in a loop: smaller in the module than a `match` over the names.
+        const NAMES: [&[u8]; 8] = [
+            b"Code",
+            b"Message",
+            b"RequestId",
+            b"HostId",
+            b"EC",
+            b"RecommendDoc",
+            b"ServerTime",
+            b"RequestTime",
+        ];
+        let fields = [
+            &mut self.code,
+            &mut self.message,
+            &mut self.request_id,
+            &mut self.host_id,
+            &mut self.ec,
+            &mut self.recommend_doc,
+            &mut self.server_time,
+            &mut self.request_time,
+        ];
+        let i = NAMES.iter().position(|name| *name == element)?;
+        fields.into_iter().nth(i)
     }
 }
 
@@ -241,14 +253,14 @@ fn push_reference(out: &mut Text, name: &[u8], written: &[u8]) {
         [b'#', dec @ ..] => parse_radix(dec, 10),
         _ => None,
     };
-    let predefined = match name {
-        b"lt" => Some('<'),
-        b"gt" => Some('>'),
-        b"amp" => Some('&'),
-        b"apos" => Some('\''),
-        b"quot" => Some('"'),
-        _ => None,
-    };
+    const PREDEFINED: [(&[u8], char); 5] = [
+        (b"lt", '<'),
+        (b"gt", '>'),
+        (b"amp", '&'),
+        (b"apos", '\''),
+        (b"quot", '"'),
+    ];
+    let predefined = PREDEFINED.iter().find(|(n, _)| *n == name).map(|&(_, c)| c);
     match number
         .filter(|&n| n != 0)
         .and_then(char::from_u32)
