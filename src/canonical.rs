@@ -138,15 +138,20 @@ pub fn canonical_request(
     headers: &str,
     additional: &[String],
 ) -> String {
-    let mut out =
-        String::with_capacity(method.len() + uri.len() + query.len() + headers.len() + 64);
-    for part in [method, "\n", uri, "\n", query, "\n", headers, "\n"] {
-        out.push_str(part);
-    }
-    out.push_str(&join_semicolons(additional));
-    out.push('\n');
-    out.push_str(UNSIGNED_PAYLOAD);
-    out
+    let additional = join_semicolons(additional);
+    crate::text::cat(&[
+        method,
+        "\n",
+        uri,
+        "\n",
+        query,
+        "\n",
+        headers,
+        "\n",
+        &additional,
+        "\n",
+        UNSIGNED_PAYLOAD,
+    ])
 }
 
 /// Appends `name[=value]` pairs, encoded, in the given order: the query string of a URL.

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use crate::error::Result;
 use crate::request::{host, url, Addressing, Endpoint, Request};
-use crate::signer::{presign, sign_headers, Credentials, Signature, SigningParams};
+use crate::signer::{sign_in, Credentials, Signature, SigningParams};
 use crate::validate;
 
 /// Settings shared by every request of a client.
@@ -121,10 +121,11 @@ pub fn sign(
     if signs_host {
         req.headers.push(("host".into(), host.into()));
     }
-    let signed = match mode {
-        SignMode::Header => sign_headers(req, params),
-        SignMode::Presign { expires_seconds } => presign(req, params, expires_seconds),
+    let presign_for = match mode {
+        SignMode::Header => None,
+        SignMode::Presign { expires_seconds } => Some(expires_seconds),
     };
+    let signed = sign_in(req, params, presign_for);
     if signs_host {
         // Rebuilt rather than `retain`ed: one generic instantiation less in the module.
         for (name, value) in core::mem::take(&mut req.headers) {

@@ -101,22 +101,22 @@ pub fn presign(
     params: &SigningParams,
     expires_seconds: u32,
 ) -> Result<Signature> {
-    if !(1..=MAX_PRESIGN_EXPIRES).contains(&expires_seconds) {
+    sign_in(req, params, Some(expires_seconds))
+}
+
+/// Both forms: the header form without `presign_for`, the query form with it.
+pub fn sign_in(
+    req: &mut Request,
+    params: &SigningParams,
+    presign_for: Option<u32>,
+) -> Result<Signature> {
+    if presign_for.is_some_and(|e| !(1..=MAX_PRESIGN_EXPIRES).contains(&e)) {
         return Err(Error::new(
             ErrorCode::InvalidExpires,
             "expires",
             EXPIRES_RULE,
         ));
     }
-    sign_in(req, params, Some(expires_seconds))
-}
-
-/// Both forms: the header form without `presign_for`, the query form with it.
-fn sign_in(
-    req: &mut Request,
-    params: &SigningParams,
-    presign_for: Option<u32>,
-) -> Result<Signature> {
     check_params(params)?;
     let (day, stamp) = oss_dates(params.unix_seconds);
     let scope = scope(&day, params.region, params.product);
@@ -192,11 +192,8 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
         &canonical_headers(&req.headers, &additional),
         &additional,
     );
-    let mut string_to_sign = String::with_capacity(160);
-    for part in [ALGORITHM, "\n", stamp, "\n", scope, "\n"] {
-        string_to_sign.push_str(part);
-    }
-    string_to_sign.push_str(&hex(&Sha256::digest(canonical.as_bytes())));
+    let digest = hex(&Sha256::digest(canonical.as_bytes()));
+    let string_to_sign = cat(&[ALGORITHM, "\n", stamp, "\n", scope, "\n", &digest]);
     let mut mac = signing_mac(
         params.credentials.access_key_secret,
         day,
@@ -224,7 +221,7 @@ pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8;
     key.extend_from_slice(b"aliyun_v4");
     key.extend_from_slice(secret.as_bytes());
     let mut out = hmac(&key, day.as_bytes());
-    for part in [region, product, "aliyun_v4_request"] {
+    for part in &[region, product, "aliyun_v4_request"] {
         out = hmac(&out, part.as_bytes());
     }
     out
