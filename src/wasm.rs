@@ -353,10 +353,10 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     };
     let mode = p.sign_mode()?;
     let mut req = Request::new(&method, None, key);
-    for (name, value) in p.pairs()? {
+    for &(name, value) in &p.pairs()? {
         req.query.push((name.into(), value.into()));
     }
-    for (name, value) in p.pairs()? {
+    for &(name, value) in &p.pairs()? {
         req.add_caller_header(name, value, &[])?;
     }
     let additional = p.list()?;
