@@ -118,6 +118,8 @@ pub fn sign(
         .additional_headers
         .iter()
         .any(|name| name.eq_ignore_ascii_case("host"));
+    // Where `host` goes: the signer only appends after it (callers cannot give `host`).
+    let at = req.headers.len();
     if signs_host {
         req.headers.push(("host".into(), host.into()));
     }
@@ -127,12 +129,14 @@ pub fn sign(
     };
     let signed = sign_in(req, params, presign_for);
     if signs_host {
-        // Rebuilt rather than `retain`ed: one generic instantiation less in the module.
-        for (name, value) in core::mem::take(&mut req.headers) {
-            if name != "host" {
-                req.headers.push((name, value));
-            }
+        // Moved to the end, keeping the others' order, and dropped (without `remove` or
+        // `retain`: a panic site and a generic instantiation less in the module).
+        let mut i = at;
+        while let Some([a, b]) = req.headers.get_mut(i..i + 2) {
+            core::mem::swap(a, b);
+            i += 1;
         }
+        req.headers.pop();
     }
     signed
 }
