@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
-use crate::object::object_request;
+use crate::object::{object_request, ObjectMethod};
 use crate::prepare::{client_endpoint, prepare, resolve_endpoint, ClientConfig, SignMode};
 use crate::request::Request;
 use crate::response::{parse_error_parts, parse_get_symlink};
@@ -276,10 +276,10 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
             },
         )?,
         "getSymlink" => get_symlink(key, version)?,
-        "putObject" => object_request("PUT", key, None, &headers)?,
-        "getObject" => object_request("GET", key, version, &headers)?,
-        "headObject" => object_request("HEAD", key, version, &headers)?,
-        "deleteObject" => object_request("DELETE", key, version, &headers)?,
+        "putObject" => object_request(ObjectMethod::Put, key, None, &headers)?,
+        "getObject" => object_request(ObjectMethod::Get, key, version, &headers)?,
+        "headObject" => object_request(ObjectMethod::Head, key, version, &headers)?,
+        "deleteObject" => object_request(ObjectMethod::Delete, key, version, &headers)?,
         _ => {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
