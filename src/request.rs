@@ -6,7 +6,9 @@ use alloc::vec::Vec;
 use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{all, all_parts, cat, find, parse_decimal, position, push_decimal, rposition};
+use crate::text::{
+    all, all_parts, cat, count, find, parse_decimal, position, push_decimal, rposition,
+};
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
@@ -202,7 +204,7 @@ impl Endpoint {
     /// IP addresses and `localhost` cannot carry a bucket as a sub-domain.
     pub fn default_addressing(&self) -> Addressing {
         let h = self.host.as_str();
-        let is_ipv4 = h.bytes().filter(|&b| b == b'.').count() == 3
+        let is_ipv4 = count(h.as_bytes(), |b| b == b'.') == 3
             && all_parts(h, b'.', |p| parse_decimal(p, 255).is_some());
         if h.starts_with('[') || is_ipv4 || h == "localhost" {
             Addressing::Path

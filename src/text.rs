@@ -111,13 +111,16 @@ pub fn utf8_string(bytes: &[u8]) -> Option<String> {
 /// How many UTF-16 code units JavaScript counts in `s`: one per UTF-8 sequence, two for the
 /// four-byte ones (surrogate pairs).
 pub fn utf16_len(s: &str) -> usize {
-    s.bytes()
-        .map(|b| match b {
-            0x80..=0xbf => 0,
-            0xf0..=0xff => 2,
-            _ => 1,
-        })
-        .sum()
+    char_count(s) + count(s.as_bytes(), |b| b >= 0xf0)
+}
+
+/// How many bytes `pred` holds for.
+pub fn count(bytes: &[u8], pred: fn(u8) -> bool) -> usize {
+    let mut n = 0;
+    for &b in bytes {
+        n += usize::from(pred(b));
+    }
+    n
 }
 
 /// Index of the first byte for which `pred` holds. Byte scans go through these three functions
@@ -160,7 +163,7 @@ pub fn all(bytes: &[u8], pred: fn(u8) -> bool) -> bool {
 
 /// How many characters (Unicode scalar values) `s` holds: its bytes that start a sequence.
 pub fn char_count(s: &str) -> usize {
-    s.bytes().filter(|b| b & 0xc0 != 0x80).count()
+    count(s.as_bytes(), |b| b & 0xc0 != 0x80)
 }
 
 /// `s` without the leading and trailing bytes for which `blank` holds (ASCII bytes only, so the
