@@ -193,16 +193,20 @@ pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Whether `f` holds for every part of `s` between `separator` bytes.
 pub fn all_parts(s: &str, separator: u8, mut f: impl FnMut(&str) -> bool) -> bool {
-    let mut rest = s;
+    let bytes = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
     loop {
-        let end = rest.bytes().position(|b| b == separator);
-        if !f(rest.get(..end.unwrap_or(rest.len())).unwrap_or_default()) {
-            return false;
+        let at_end = i >= bytes.len();
+        if at_end || bytes.get(i) == Some(&separator) {
+            if !f(s.get(start..i).unwrap_or_default()) {
+                return false;
+            }
+            if at_end {
+                return true;
+            }
+            start = i + 1;
         }
-        match end {
-            Some(i) => rest = rest.get(i + 1..).unwrap_or_default(),
-            None => return true,
-        }
+        i += 1;
     }
 }
 
