@@ -188,7 +188,14 @@ pub fn trimmed(bytes: &[u8], blank: fn(u8) -> bool) -> (usize, usize) {
 /// Offset of the first `needle` in `haystack` (a plain scan: `str::find` with a string pattern
 /// brings a large searcher into the module).
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    (0..haystack.len()).find(|&i| haystack.get(i..i + needle.len()) == Some(needle))
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack.get(i..i + needle.len()) == Some(needle) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Whether `f` holds for every part of `s` between `separator` bytes.
