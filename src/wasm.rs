@@ -47,16 +47,13 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
         CHECK_SETTINGS => check_settings(&mut input),
         _ => Err(Packed::malformed()),
     };
-    let mut answer = match done {
-        Ok(()) => out.text,
-        Err(e) => {
-            let mut failed = Answer {
-                text: String::from("!"),
-            };
-            failed.items(&[e.code.as_str(), &e.field, &e.message]);
-            failed.text
-        }
-    };
+    if let Err(e) = done {
+        // What was answered before the error goes.
+        out.text.clear();
+        out.text.push('!');
+        out.items(&[e.code.as_str(), &e.field, &e.message]);
+    }
+    let mut answer = out.text;
     // wasm-bindgen hands the answer over as a boxed str, which shrinks it to its length: do that
     // now, while the arena still belongs to this call (it starts afresh after `call_done`).
     answer.shrink_to_fit();
