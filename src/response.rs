@@ -391,7 +391,7 @@ pub struct SymlinkInfo<'a> {
     pub last_modified: &'a str,
     pub version_id: Option<&'a str>,
     /// `x-oss-meta-*` headers, names without the prefix, lower-case.
-    pub meta: Vec<(String, &'a str)>,
+    pub meta: Vec<(String, String)>,
     pub request_id: &'a str,
 }
 
@@ -415,7 +415,7 @@ pub fn parse_get_symlink<'a>(headers: &'a [(&'a str, &'a str)]) -> Result<Symlin
     for &(name, value) in headers {
         let lower = name.to_ascii_lowercase();
         if let Some(n) = lower.strip_prefix("x-oss-meta-") {
-            meta.push((n.to_string(), value));
+            meta.push((n.to_string(), value.to_string()));
         }
     }
     Ok(SymlinkInfo {
@@ -507,7 +507,7 @@ mod tests {
         .unwrap();
         assert_eq!(info.target, "photos/原图 1.jpg");
         assert_eq!(info.etag, "\"E\"");
-        assert_eq!(info.meta, [("location".to_string(), "hz")]);
+        assert_eq!(info.meta, [("location".to_string(), "hz".to_string())]);
         assert_eq!(info.version_id, Some("v1"));
         assert!(parse_get_symlink(&[("x-oss-symlink-target", "%FF")]).is_err());
     }

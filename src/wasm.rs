@@ -413,8 +413,6 @@ fn parse_get_symlink_answer(p: &mut Packed, out: &mut Answer) -> Result<(), Erro
         Some(v) => out.items(&["1", v]),
         None => out.items(&["0", ""]),
     }
-    for (name, value) in &info.meta {
-        out.items(&[name, value]);
-    }
+    out.pairs(&info.meta);
     Ok(())
 }
