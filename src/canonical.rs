@@ -47,17 +47,31 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
     for (k, v) in query {
         pairs.push((uri_encode(k), uri_encode(v)));
     }
+    write_sorted(pairs, "&", '=', true, "")
+}
+
+/// `pairs` sorted and written `name`, `between`, `value`, `after`, with `separator` between
+/// pairs; `bare_empty` leaves `between` out before an empty value. The query and the headers
+/// of the canonical request share it.
+fn write_sorted(
+    mut pairs: Vec<(String, String)>,
+    separator: &str,
+    between: char,
+    bare_empty: bool,
+    after: &str,
+) -> String {
     sort_small(&mut pairs);
     let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
+    for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            out.push('&');
+            out.push_str(separator);
         }
-        out.push_str(k);
-        if !v.is_empty() {
-            out.push('=');
-            out.push_str(v);
+        out.push_str(name);
+        if !(bare_empty && value.is_empty()) {
+            out.push(between);
+            out.push_str(value);
         }
+        out.push_str(after);
     }
     out
 }
@@ -80,22 +94,14 @@ pub fn additional_header_names(headers: &[(String, String)], requested: &[&str])
 
 /// `name:value\n` for each signed header, sorted by name.
 pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
-    // Owned pairs, sorted by the same code as the query's.
+    // Owned pairs, sorted and written by the same code as the query's.
     let mut signed: Vec<(String, String)> = Vec::new();
     for (name, value) in headers {
         if is_signed_by_default(name) || additional.iter().any(|a| a == name) {
             signed.push((name.clone(), trim_blanks(value).into()));
         }
     }
-    sort_small(&mut signed);
-    let mut out = String::new();
-    for (name, value) in &signed {
-        out.push_str(name);
-        out.push(':');
-        out.push_str(value);
-        out.push('\n');
-    }
-    out
+    write_sorted(signed, "", ':', false, "\n")
 }
 
 /// Header values without leading and trailing spaces and tabs (the only blanks a validated
