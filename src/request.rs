@@ -157,7 +157,10 @@ impl Endpoint {
             ),
             None => ("https", endpoint),
         };
-        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        let authority = match rest.as_bytes().last() {
+            Some(b'/') => rest.get(..rest.len() - 1).unwrap_or_default(),
+            _ => rest,
+        };
         if position(authority.as_bytes(), |b| {
             matches!(b, b'/' | b'?' | b'#' | b'@')
         })
@@ -168,17 +171,19 @@ impl Endpoint {
             ));
         }
         let (host, port) = split_port(authority).ok_or_else(|| bad("has an invalid port"))?;
-        let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            !v6.is_empty()
-                && all(v6.as_bytes(), |b| {
-                    b.is_ascii_hexdigit() || b == b':' || b == b'.'
-                })
+        // `[...]` holds an IPv6 address; anything else is a name or an IPv4 address.
+        let h = host.as_bytes();
+        let v6 = h.len() >= 2 && h.first() == Some(&b'[') && h.last() == Some(&b']');
+        let (name, allowed): (_, fn(u8) -> bool) = if v6 {
+            (h.get(1..h.len() - 1), |b| {
+                b.is_ascii_hexdigit() || b == b':' || b == b'.'
+            })
         } else {
-            !host.is_empty()
-                && all(host.as_bytes(), |b| {
-                    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
-                })
+            (Some(h), |b| {
+                b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+            })
         };
+        let host_ok = name.is_some_and(|n| !n.is_empty() && all(n, allowed));
         if !host_ok {
             return Err(bad("has an invalid host name"));
         }

@@ -137,12 +137,12 @@ fn code_for_status(status: u16) -> &'static str {
 /// Standard base64 (padding optional, surrounding blanks ignored) → UTF-8 text.
 fn decode_base64(value: &str) -> Option<String> {
     let value = trim_bytes(value, is_xml_blank);
-    let padding = if value.ends_with("==") {
+    let digits = value.as_bytes();
+    let padding = if digits.ends_with(b"==") {
         2
     } else {
-        usize::from(value.ends_with('='))
+        usize::from(digits.ends_with(b"="))
     };
-    let digits = value.as_bytes();
     let digits = digits.get(..digits.len() - padding).unwrap_or_default();
     if value.len() % 4 != 0 {
         return None;
