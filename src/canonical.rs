@@ -15,7 +15,9 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// `x-oss-*`, `content-type` and `content-md5` are always signed.
 pub fn is_signed_by_default(lower_name: &str) -> bool {
-    lower_name.starts_with("x-oss-") || lower_name == "content-type" || lower_name == "content-md5"
+    lower_name.as_bytes().starts_with(b"x-oss-")
+        || lower_name == "content-type"
+        || lower_name == "content-md5"
 }
 
 /// `/bucket/key`, encoded with `/` kept; `/bucket/` without a key and `/` without a bucket.

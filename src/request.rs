@@ -211,7 +211,7 @@ impl Endpoint {
         let h = self.host.as_str();
         let is_ipv4 = count(h.as_bytes(), |b| b == b'.') == 3
             && all_parts(h, b'.', |p| parse_decimal(p, 255).is_some());
-        if h.starts_with('[') || is_ipv4 || h == "localhost" {
+        if h.as_bytes().first() == Some(&b'[') || is_ipv4 || h == "localhost" {
             Addressing::Path
         } else {
             Addressing::VirtualHosted

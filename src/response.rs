@@ -6,7 +6,9 @@ use alloc::vec::Vec;
 
 use crate::encode::percent_decode;
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{cat, decimal, find, position, rposition, trim_bytes, trimmed, utf8_string};
+use crate::text::{
+    after_prefix, cat, decimal, find, position, rposition, trim_bytes, trimmed, utf8_string,
+};
 
 /// What OSS says about a failed request. Empty strings where OSS said nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -414,7 +416,7 @@ pub fn parse_get_symlink<'a>(headers: &'a [(&'a str, &'a str)]) -> Result<Symlin
     let mut meta = Vec::new();
     for &(name, value) in headers {
         let lower = name.to_ascii_lowercase();
-        if let Some(n) = lower.strip_prefix("x-oss-meta-") {
+        if let Some(n) = after_prefix(&lower, "x-oss-meta-") {
             meta.push((n.to_string(), value.to_string()));
         }
     }

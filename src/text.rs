@@ -198,6 +198,16 @@ pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
+/// `s` after `prefix`, when it starts with it (compared as bytes: `str` patterns bring their own
+/// code into the module).
+pub fn after_prefix<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    if s.as_bytes().starts_with(prefix.as_bytes()) {
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
 /// Whether `f` holds for every part of `s` between `separator` bytes.
 pub fn all_parts(s: &str, separator: u8, mut f: impl FnMut(&str) -> bool) -> bool {
     let bytes = s.as_bytes();

@@ -4,7 +4,7 @@
 use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{all, cat, char_count, char_name, decimal, find_char};
+use crate::text::{after_prefix, all, cat, char_count, char_name, decimal, find_char};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -198,7 +198,7 @@ pub fn user_metadata(headers: &[(String, String)]) -> Result<()> {
     const PREFIX: &str = "x-oss-meta-";
     let mut total = 0usize;
     for (name, value) in headers {
-        let Some(short) = name.strip_prefix(PREFIX) else {
+        let Some(short) = after_prefix(name, PREFIX) else {
             continue;
         };
         meta_name(short, &cat(&["headers.", name]))?;
