@@ -117,10 +117,15 @@ pub fn trim_blanks(value: &str) -> &str {
 /// no bounds check that could panic.
 fn sort_small<T: Ord>(items: &mut [T]) {
     for i in 1..items.len() {
-        for j in (1..=i).rev() {
-            match items.get_mut(j - 1..=j) {
-                Some([a, b]) if *a > *b => core::mem::swap(a, b),
-                _ => break,
+        let mut j = i;
+        while let Some([a, b]) = items.get_mut(j - 1..=j) {
+            if *a <= *b {
+                break;
+            }
+            core::mem::swap(a, b);
+            j -= 1;
+            if j == 0 {
+                break;
             }
         }
     }
