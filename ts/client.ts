@@ -23,33 +23,30 @@ interface Answer {
 
 type Body = string | Uint8Array | ArrayBuffer | Blob;
 
-/**
- * Attempts without a caller's signal that start within a short window share one AbortController
- * and one timer for their timeout (see OssClient#joinTimeoutBatch): in the bulk benchmark a
- * signal of its own per request costs ~17 µs of client CPU in undici and GC, sharing one ~0.
- */
-interface TimeoutBatch {
-  controller: AbortController;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** performance.now() when the first and the last attempt joined. */
-  first: number;
-  last: number;
-  /** Attempts that joined, and those still in flight. */
-  attempts: number;
-  pending: number;
-  timedOut: boolean;
+/** An attempt's timeout: its signal for fetch, whether it fired, and its release once the attempt ends. */
+export interface AttemptTimeout {
+  readonly signal: AbortSignal;
+  readonly timedOut: boolean;
+  done(): void;
 }
 
-/** A batch takes attempts for at most this long (and a tenth of timeoutMs): the most an attempt's timeout can run late. */
-const BATCH_WINDOW_MS = 10;
-/** Node's `events.setMaxListeners` where it can be had without importing node:events (Node ≥ 20.16). */
-const setMaxListeners = (globalThis as { process?: { getBuiltinModule?: (id: 'node:events') => typeof import('node:events') } })
-  .process?.getBuiltinModule?.('node:events')?.setMaxListeners;
 /**
- * And at most this many: fetch adds an abort listener per request to the shared signal, and Node
- * warns past 10 on one signal unless its limit is raised.
+ * Tuning for one runtime, installed by its entry: Node's (ts/node-tuning.ts) shares timeouts
+ * between attempts and skips reading empty answers. Browsers and workers keep the defaults.
  */
-const BATCH_MAX_ATTEMPTS = setMaxListeners ? 64 : 10;
+export interface RuntimeTuning {
+  /** Per client: the timeout of an attempt without a caller's signal. Default: its own timer. */
+  sharedTimeouts?: (timeoutMs: number) => () => AttemptTimeout;
+  /** Leave an answer announced empty (`content-length: 0`) unread. */
+  skipEmptyBodies?: boolean;
+}
+
+let tuning: RuntimeTuning = {};
+
+/** Used by entry points: the tuning for clients made from now on. */
+export function tuneRuntime(t: RuntimeTuning): void {
+  tuning = t;
+}
 
 const DEFAULT_EXPIRES = 900;
 /** OSS's EC for a read through a symlink whose target is missing (HEAD/GET answer 404 NoSuchKey). */
@@ -57,13 +54,6 @@ const DANGLING_LINK_EC = '0026-00000012';
 /** How much of an error answer is read: OSS's error XML is well under 1 KB. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const EMPTY: Uint8Array = new Uint8Array(0);
-/**
- * In Node an answer announced empty is not read: reading costs undici a stream pipeline for
- * nothing. Browsers must read it, or they log the request as cancelled once the Response is
- * collected ("(canceled)", net::ERR_ABORTED in the network panel).
- */
-const SKIP_EMPTY_BODIES = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-
 export class OssClient {
   readonly region: string;
   readonly bucket: string;
@@ -78,8 +68,9 @@ export class OssClient {
   #clockOffsetMs = 0;
   /** Whether the settings passed the core's checks (done as soon as the core is loaded). */
   #settingsChecked = false;
-  /** The timeout batch new attempts join (see #joinTimeoutBatch). */
-  #batch?: TimeoutBatch;
+  /** Where attempts without a caller's signal get their timeout, if not from a timer of their own. */
+  readonly #sharedTimeout?: () => AttemptTimeout;
+  readonly #skipEmptyBodies = tuning.skipEmptyBodies;
 
   constructor(options: OssClientOptions) {
     if (!options || typeof options !== 'object') {
@@ -108,6 +99,7 @@ export class OssClient {
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     const onRetry = input.optFunction<(info: RetryInfo) => void>(options.onRetry, 'onRetry');
     if (onRetry) this.#onRetry = onRetry;
+    if (tuning.sharedTimeouts && this.#timeoutMs > 0) this.#sharedTimeout = tuning.sharedTimeouts(this.#timeoutMs);
     // Where the core is loaded (Node, workers, browsers after initWasm), bad settings are refused
     // here; otherwise on the first call, once the core is loaded and before credentials are asked for.
     if (isReady()) this.#checkSettings();
@@ -383,24 +375,10 @@ export class OssClient {
 
   /** One HTTP exchange under the caller's signal and the per-attempt timeout. */
   async #attempt(prepared: Prepared, body: Body | undefined, signal: AbortSignal | undefined, credentials: ResolvedCredentials): Promise<Omit<Answer, 'attempts'>> {
-    // fetch gets a signal only when something can abort, and a signal of its own only when the
-    // caller's abort and the timeout both apply: undici spends far more CPU per distinct signal
-    // than per request following a shared one.
-    let fetchSignal = signal;
-    let batch: TimeoutBatch | undefined;
-    let onAbort: (() => void) | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    if (this.#timeoutMs > 0 && !signal) {
-      batch = this.#joinTimeoutBatch();
-      fetchSignal = batch.controller.signal;
-    } else if (this.#timeoutMs > 0) {
-      const controller = new AbortController();
-      fetchSignal = controller.signal;
-      onAbort = () => controller.abort(signal!.reason);
-      signal!.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => { timedOut = true; controller.abort(); }, this.#timeoutMs);
-    }
+    // fetch gets a signal only when something can abort. Node's tuning shares one between
+    // attempts without a caller's signal (ts/node-tuning.ts).
+    const timeout = this.#timeoutMs > 0 ? (!signal && this.#sharedTimeout?.()) || ownTimeout(this.#timeoutMs, signal) : undefined;
+    const fetchSignal = timeout?.signal ?? signal;
     try {
       // The signal may have fired while credentials were awaited; its listener would never run.
       signal?.throwIfAborted();
@@ -416,7 +394,7 @@ export class OssClient {
         throw redirectError(response, prepared.url, secretsOf(credentials));
       }
       let bytes = EMPTY;
-      if (prepared.method === 'HEAD' || response.body === null || (SKIP_EMPTY_BODIES && response.headers.get('content-length') === '0')) {
+      if (prepared.method === 'HEAD' || response.body === null || (this.#skipEmptyBodies && response.headers.get('content-length') === '0')) {
         // nothing to read
       } else if (response.status >= 200 && response.status < 300) {
         bytes = new Uint8Array(await response.arrayBuffer());
@@ -429,52 +407,11 @@ export class OssClient {
       if (e instanceof OssError) throw e;
       const host = safeOrigin(prepared.url);
       const why = e instanceof Error ? describeFetchError(e) : String(e);
-      throw timedOut || batch?.timedOut
+      throw timeout?.timedOut
         ? new OssError({ code: 'RequestTimeout', message: `no answer from ${host} within ${this.#timeoutMs} ms` })
         : networkError({ code: 'NetworkError', message: `request to ${host} failed: ${why}`, cause: e }, secretsOf(credentials));
     } finally {
-      if (batch) this.#leaveTimeoutBatch(batch);
-      if (timer !== undefined) clearTimeout(timer);
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /**
-   * The timeout batch for an attempt starting now: the open one, or a new one if it is full or
-   * its window has passed. Its timer fires only once the batch's last attempt is `timeoutMs`
-   * old, so no attempt is abandoned early, and none more than the window late.
-   */
-  #joinTimeoutBatch(): TimeoutBatch {
-    const now = performance.now();
-    let batch = this.#batch;
-    if (!batch || batch.attempts >= BATCH_MAX_ATTEMPTS || now - batch.first > Math.min(BATCH_WINDOW_MS, this.#timeoutMs / 10)) {
-      const b: TimeoutBatch = { controller: new AbortController(), timer: undefined, first: now, last: now, attempts: 0, pending: 0, timedOut: false };
-      const fire = () => {
-        const wait = b.last + this.#timeoutMs - performance.now();
-        if (wait > 0) {
-          b.timer = setTimeout(fire, wait); // attempts joined after the first: wait for the last one
-          return;
-        }
-        b.timedOut = true;
-        if (this.#batch === b) this.#batch = undefined;
-        b.controller.abort();
-      };
-      b.timer = setTimeout(fire, this.#timeoutMs);
-      setMaxListeners?.(4 * BATCH_MAX_ATTEMPTS, b.controller.signal);
-      batch = this.#batch = b;
-    }
-    batch.attempts++;
-    batch.pending++;
-    batch.last = now;
-    return batch;
-  }
-
-  #leaveTimeoutBatch(batch: TimeoutBatch): void {
-    // Nothing left to abandon: stop the timer (it would keep the process alive) and let the next
-    // attempt start a new batch.
-    if (--batch.pending === 0) {
-      clearTimeout(batch.timer);
-      if (this.#batch === batch) this.#batch = undefined;
+      timeout?.done();
     }
   }
 
@@ -558,6 +495,26 @@ function isLostAnswer(e: OssError): boolean {
 function isRetryable(e: OssError): boolean {
   if (e.status === 0) return e.code === 'NetworkError' || e.code === 'RequestTimeout';
   return e.status >= 500 || e.status === 408 || e.status === 429 || e.code === 'RequestTimeTooSkewed';
+}
+
+/** A timeout of its own for one attempt, also aborted by the caller's `signal`. */
+function ownTimeout(ms: number, signal: AbortSignal | undefined): AttemptTimeout {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timeout.timedOut = true;
+    controller.abort();
+  }, ms);
+  const timeout = {
+    signal: controller.signal,
+    timedOut: false,
+    done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+  return timeout;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -341,6 +341,42 @@ test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, an
   }
 });
 
+test('in Chromium a hung request times out after timeoutMs, with or without a signal of the caller', async () => {
+  // An endpoint that passes CORS and never answers the request itself.
+  const { createServer } = await import('node:http');
+  let hung = 0;
+  const endpoint = createServer((req, res) => {
+    const cors = {
+      'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-methods': 'GET, PUT, HEAD, DELETE',
+      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+    };
+    if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end();
+    hung++;
+  });
+  await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(endpoint.address() as import('node:net').AddressInfo).port}`;
+  try {
+    const outcome = await page.evaluate(async ({ endpoint, bucket, keys }) => {
+      const { OssClient } = await import('/ts/browser.js' as string) as typeof import('../../ts/browser.js');
+      const client = new OssClient({ region: 'cn-hangzhou', bucket, endpoint, credentials: keys, timeoutMs: 300, retry: { maxAttempts: 1 } });
+      const timed = async (options: { signal?: AbortSignal }) => {
+        const t0 = performance.now();
+        const code = await client.putSymlink('links/hung.txt', 'docs/x.txt', options).then(() => 'written', (e: { code: string }) => e.code);
+        return { code, ms: Math.round(performance.now() - t0) };
+      };
+      return [await timed({}), await timed({ signal: new AbortController().signal })];
+    }, { endpoint: url, bucket: PLAIN, keys: KEYS });
+    for (const { code, ms } of outcome) {
+      assert.equal(code, 'RequestTimeout');
+      assert.ok(ms >= 290 && ms < 10_000, `gave up after ${ms} ms`);
+    }
+    assert.equal(hung, 2);
+  } finally {
+    endpoint.closeAllConnections();
+    endpoint.close();
+  }
+});
+
 test('the core also loads from a server that does not label the .wasm application/wasm (no streaming compile)', async () => {
   const other = await browser.newPage();
   try {
