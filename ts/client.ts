@@ -64,7 +64,7 @@ export class OssClient {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #timeoutMs: number;
-  readonly #onRetry?: (info: RetryInfo) => void;
+  readonly #onRetry: ((info: RetryInfo) => void) | undefined;
   #clockOffsetMs = 0;
   /** Whether the settings passed the core's checks (done as soon as the core is loaded). */
   #settingsChecked = false;
@@ -73,9 +73,7 @@ export class OssClient {
   readonly #skipEmptyBodies = tuning.skipEmptyBodies;
 
   constructor(options: OssClientOptions) {
-    if (!options || typeof options !== 'object') {
-      throw new OssError({ code: 'InvalidInput', message: 'new OssClient(options): options must be an object' });
-    }
+    if (!options || typeof options !== 'object') throw input.invalid('options', 'expected an object');
     this.region = input.str(options.region, 'region');
     this.bucket = input.str(options.bucket, 'bucket');
     this.#settings = {
@@ -94,11 +92,10 @@ export class OssClient {
     const refreshMarginMs = input.optRange(options.refreshMarginMs, 'refreshMarginMs', 0, input.MAX_TIMER_MS) ?? 300_000;
     this.#credentials = new CredentialCache(options.credentials, refreshMarginMs);
     const f = input.optFunction<FetchLike>(options.fetch, 'fetch') ?? (globalThis.fetch as FetchLike | undefined);
-    if (typeof f !== 'function') throw new OssError({ code: 'InvalidInput', field: 'fetch', message: 'no fetch function: pass options.fetch' });
+    if (typeof f !== 'function') throw input.invalid('fetch', 'no global fetch here: pass one');
     // Unbound global fetch throws "Illegal invocation" in browsers and workers.
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-    const onRetry = input.optFunction<(info: RetryInfo) => void>(options.onRetry, 'onRetry');
-    if (onRetry) this.#onRetry = onRetry;
+    this.#onRetry = input.optFunction<(info: RetryInfo) => void>(options.onRetry, 'onRetry');
     if (tuning.sharedTimeouts && this.#timeoutMs > 0) this.#sharedTimeout = tuning.sharedTimeouts(this.#timeoutMs);
     // Where the core is loaded (Node, workers, browsers after initWasm), bad settings are refused
     // here; otherwise on the first call, once the core is loaded and before credentials are asked for.
@@ -140,16 +137,15 @@ export class OssClient {
     if (writeId !== undefined) addWriteIdMeta(op, writeId);
     const signal = input.signal(options.signal);
     if (input.optBool(options.requireTarget, 'requireTarget')) await this.#requireTarget(op, signal);
+    let result: PutSymlinkResult;
     try {
-      const answer = await this.#send(op, signal);
-      return { status: answer.status, ...writeResult(answer.headers), attempts: answer.attempts, ...(writeId ? { writeId } : {}) };
+      result = writeResult(await this.#send(op, signal));
     } catch (e) {
       // An attempt whose answer was lost may have made the link that a retry then met.
-      if (op.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && e.outcomeUnknown) {
-        return this.#claimEarlierWrite(op, writeId, e, signal);
-      }
-      throw e;
+      if (!(op.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && e.outcomeUnknown)) throw e;
+      result = await this.#claimEarlierWrite(op, writeId, e, signal);
     }
+    return writeId ? { ...result, writeId } : result;
   }
 
   /**
@@ -158,23 +154,16 @@ export class OssClient {
    * false; without a write id, or if the link cannot be read, it stands with `outcomeUnknown` true.
    */
   async #claimEarlierWrite(op: Operation & { target: string }, writeId: string | undefined, conflict: OssError, signal: AbortSignal | undefined): Promise<PutSymlinkResult> {
-    if (writeId === undefined) throw conflict;
-    let link: GetSymlinkResult;
-    try {
-      link = await this.getSymlink(op.key, signal ? { signal } : {});
-    } catch {
+    const link = writeId && await this.getSymlink(op.key, { signal }).catch(() => {
       if (signal?.aborted) throw signal.reason;
-      throw conflict;
-    }
-    const linkWriteId = Object.entries(link.meta).find(([name]) => name.toLowerCase() === WRITE_ID_META)?.[1];
-    if (link.target !== op.target || linkWriteId !== writeId) {
+    });
+    if (!link) throw conflict;
+    if (link.target !== op.target || findPair(Object.entries(link.meta), WRITE_ID_META)?.[1] !== writeId) {
       conflict.outcomeUnknown = false;
       throw conflict;
     }
-    return {
-      status: 200, requestId: link.requestId, etag: link.etag, ...(link.versionId ? { versionId: link.versionId } : {}),
-      attempts: conflict.attempts, createdByEarlierAttempt: true, writeId,
-    };
+    const { requestId, etag, versionId } = link;
+    return { status: 200, requestId, etag, ...(versionId ? { versionId } : {}), attempts: conflict.attempts, createdByEarlierAttempt: true };
   }
 
   /**
@@ -195,47 +184,46 @@ export class OssClient {
       throw new OssError({
         code: 'CredentialsNotReady',
         field: 'credentials',
-        message: 'signPutSymlink needs credentials at hand: use static credentials, or make any async call first so the provider is asked',
+        message: 'signPutSymlink needs credentials at hand: static ones, or a provider\'s after any async call',
       });
     }
-    const prepared = this.#prepare(op, credentials, this.#now());
-    return { method: prepared.method, url: prepared.url, headers: Object.fromEntries(prepared.headers) };
+    const { method, url, headers } = this.#prepare(op, credentials);
+    return { method, url, headers: Object.fromEntries(headers) };
   }
 
   /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
     const checkTarget = input.optBool(options.checkTarget, 'checkTarget');
-    const answer = await this.#send(getSymlinkOperation(key, options.versionId), input.signal(options.signal));
-    // target (decoded), etag, lastModified, requestId, has versionId, versionId, meta pairs
+    const signal = input.signal(options.signal);
+    const answer = await this.#send(getSymlinkOperation(key, options.versionId), signal);
     const info = new Packer().pairs([...answer.headers]).call(PARSE_GET_SYMLINK, 0);
-    const result: GetSymlinkResult = { target: info[0]!, etag: info[1]!, meta: Object.fromEntries(toPairs(info, 6)), requestId: info[3]!, attempts: answer.attempts };
-    const modified = info[2] ? new Date(info[2]) : undefined;
-    if (modified && !Number.isNaN(modified.getTime())) result.lastModified = modified;
-    if (info[4] === '1' && info[5]) result.versionId = info[5];
-    return checkTarget ? this.#withTargetState(result, input.signal(options.signal)) : result;
-  }
-
-  /** getSymlink's `checkTarget`: what is at the link's target, from one HEAD of it. */
-  async #withTargetState(link: GetSymlinkResult, signal: AbortSignal | undefined): Promise<GetSymlinkResult> {
-    const { state } = await this.#targetState(link.target, signal);
-    return { ...link, targetState: state, targetExists: state === 'exists' };
+    const [target, etag, modified, requestId, hasVersion, versionId] = info as [string, string, string, string, string, string];
+    const result: GetSymlinkResult = { target, etag, meta: Object.fromEntries(toPairs(info, 6)), requestId, attempts: answer.attempts };
+    const lastModified = new Date(modified);
+    if (modified && !Number.isNaN(lastModified.getTime())) result.lastModified = lastModified;
+    if (hasVersion === '1' && versionId) result.versionId = versionId;
+    if (checkTarget) {
+      const [state] = await this.#targetState(target, signal);
+      result.targetState = state;
+      result.targetExists = state === 'exists';
+    }
+    return result;
   }
 
   /**
-   * What is at `target`, from one HEAD of it. A HEAD through a symlink reports
-   * `x-oss-object-type: Symlink`; when the target is a link whose own target is missing, or a
-   * link to a link, the HEAD fails the way reads through such links fail (EC 0026-00000012, or
-   * `InvalidTargetType`): either way the target is itself a symlink.
+   * What is at `target` and the request id that says so, from one HEAD of it. A HEAD through a
+   * symlink reports `x-oss-object-type: Symlink`; when the target is a link whose own target is
+   * missing, or a link to a link, the HEAD fails the way reads through such links fail
+   * (EC 0026-00000012, or `InvalidTargetType`): either way the target is itself a symlink.
    */
-  async #targetState(target: string, signal: AbortSignal | undefined): Promise<{ state: TargetState; requestId: string }> {
+  async #targetState(target: string, signal: AbortSignal | undefined): Promise<[TargetState, string]> {
     try {
-      const answer = await this.#send(objectOperation('headObject', target, {}), signal);
-      const symlink = answer.headers.get('x-oss-object-type')?.toLowerCase() === 'symlink';
-      return { state: symlink ? 'symlink' : 'exists', requestId: answer.headers.get('x-oss-request-id') ?? '' };
+      const { headers } = await this.#send(objectOperation('headObject', target, {}), signal);
+      return [headers.get('x-oss-object-type')?.toLowerCase() === 'symlink' ? 'symlink' : 'exists', headers.get('x-oss-request-id') ?? ''];
     } catch (e) {
       if (!(e instanceof OssError)) throw e;
-      if (e.ec === DANGLING_LINK_EC || e.code === 'InvalidTargetType') return { state: 'symlink', requestId: e.requestId };
-      if (e.status === 404 && (e.code === 'NoSuchKey' || e.code === 'NotFound')) return { state: 'missing', requestId: e.requestId };
+      if (e.ec === DANGLING_LINK_EC || e.code === 'InvalidTargetType') return ['symlink', e.requestId];
+      if (e.status === 404 && (e.code === 'NoSuchKey' || e.code === 'NotFound')) return ['missing', e.requestId];
       throw e;
     }
   }
@@ -245,18 +233,16 @@ export class OssClient {
     // Bad input must fail before any request, the HEAD included: the core checks the whole
     // PutSymlink (key, target, headers) when it prepares it, so prepare it once unsent.
     if (!this.#settingsChecked) await this.#ready();
-    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs), this.#now());
+    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs));
     const { key, target } = op;
     // A link to itself replaces its own target: once written, it is a link to a link.
-    const { state, requestId } = key === target ? { state: 'symlink', requestId: '' } : await this.#targetState(target, signal).catch((e: unknown) => {
+    const [state, requestId] = key === target ? ['symlink', ''] : await this.#targetState(target, signal).catch((e: unknown) => {
       // Say which request failed: a PutSymlink call answering AccessDenied for a HEAD is a puzzle.
       if (!(e instanceof OssError)) throw e;
-      const { code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts } = e;
-      const message = `requireTarget: the HEAD of the target failed, no link was written: ${e.message}`;
-      throw new OssError({ code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts, message, cause: e });
+      throw new OssError({ ...e, message: `requireTarget: the HEAD of the target failed, no link was written: ${e.message}`, cause: e });
     });
     if (state === 'exists') return;
-    const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink, and OSS follows one level only';
+    const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink (OSS follows one level only)';
     throw new OssError({
       code: state === 'missing' ? 'SymlinkTargetNotFound' : 'SymlinkTargetIsSymlink',
       field: 'target',
@@ -284,7 +270,7 @@ export class OssClient {
     const op = objectOperation('putObject', key, options);
     // fetch adds a Content-Type of its own to string and typed Blob bodies; it is always signed,
     // so it has to be known (and set) before signing.
-    if (!op.headers!.some(([name]) => name.toLowerCase() === 'content-type')) op.headers!.push(['content-type', defaultContentType(body)]);
+    if (!findPair(op.headers!, 'content-type')) op.headers!.push(['content-type', defaultContentType(body)]);
     const answer = await this.#send(op, input.signal(options.signal), body);
     return objectResult(answer);
   }
@@ -308,8 +294,8 @@ export class OssClient {
     await this.#ready();
     const credentials = await this.#credentials.get(signal, this.#timeoutMs);
     const now = this.#now();
-    const prepared = this.#prepare({ ...op, presignExpires: expires }, credentials, now);
-    return { url: prepared.url, method, headers: Object.fromEntries(prepared.headers), expiresAt: new Date(Math.floor(now / 1000) * 1000 + expires * 1000) };
+    const { url, headers } = this.#prepare({ ...op, presignExpires: expires }, credentials, now);
+    return { url, method, headers: Object.fromEntries(headers), expiresAt: new Date((Math.floor(now / 1000) + expires) * 1000) };
   }
 
   /** The local clock, corrected by what RequestTimeTooSkewed answers taught. */
@@ -317,7 +303,7 @@ export class OssClient {
     return Date.now() + this.#clockOffsetMs;
   }
 
-  #prepare(op: Operation, credentials: ResolvedCredentials, time: number): Prepared {
+  #prepare(op: Operation, credentials: ResolvedCredentials, time = this.#now()): Prepared {
     return prepareOperation(this.#settings, credentials, op, time);
   }
 
@@ -331,7 +317,7 @@ export class OssClient {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const credentials = this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs);
-      const prepared = this.#prepare(op, credentials, this.#now());
+      const prepared = this.#prepare(op, credentials);
       let error: OssError;
       let immediate = false;
       try {
@@ -416,25 +402,25 @@ export class OssClient {
   }
 
   #readError(answer: Omit<Answer, 'attempts'>, credentials: ResolvedCredentials): OssError {
+    const { status, headers } = answer;
     // An OSS error document is a few hundred bytes; a proxy's page can be anything. The core reads
     // the first megabyte (a call may use at most 64 MB of WebAssembly memory).
-    const text = new TextDecoder().decode(answer.body.subarray(0, 1 << 20));
-    const h = answer.headers;
-    const [code, message, requestId, hostId, ec, recommendDoc, serverTimeGiven] = new Packer()
-      .value(h.get('x-oss-err') ?? undefined)
-      .value(h.get('x-oss-request-id') ?? undefined)
-      .value(h.get('x-oss-ec') ?? undefined)
-      .value(text)
-      .call(PARSE_ERROR, answer.status) as [string, string, string, string, string, string, string];
-    const e = { code, message, requestId, hostId, ec, recommendDoc, serverTime: serverTimeGiven };
-    const serverTime = e.serverTime || (e.code === 'RequestTimeTooSkewed' ? answer.headers.get('date') ?? '' : '');
-    return networkError({ ...e, status: answer.status, serverTime }, secretsOf(credentials));
+    const [code, message, requestId, hostId, ec, recommendDoc, serverTime] = new Packer()
+      .value(headers.get('x-oss-err') ?? undefined)
+      .value(headers.get('x-oss-request-id') ?? undefined)
+      .value(headers.get('x-oss-ec') ?? undefined)
+      .value(new TextDecoder().decode(answer.body.subarray(0, 1 << 20)))
+      .call(PARSE_ERROR, status) as [string, string, string, string, string, string, string];
+    return networkError({
+      code, message, requestId, hostId, ec, recommendDoc, status,
+      serverTime: serverTime || (code === 'RequestTimeTooSkewed' ? headers.get('date') ?? '' : ''),
+    }, secretsOf(credentials));
   }
 }
 
 function putSymlinkOperation(key: unknown, target: unknown, o: PutSymlinkOptions): Operation & { target: string } {
-  if (o === null || typeof o !== 'object') throw new OssError({ code: 'InvalidInput', field: 'options', message: 'options must be an object' });
-  const op: Operation & { target: string } = {
+  if (o === null || typeof o !== 'object') throw input.invalid('options', 'expected an object');
+  return {
     op: 'putSymlink',
     key: input.str(key, 'key'),
     target: input.str(target, 'target'),
@@ -442,33 +428,24 @@ function putSymlinkOperation(key: unknown, target: unknown, o: PutSymlinkOptions
     tagging: input.pairs(o.tagging, 'tagging'),
     headers: input.pairs(o.headers, 'headers'),
     additionalHeaders: input.strList(o.additionalHeaders, 'additionalHeaders'),
+    forbidOverwrite: input.optBool(o.forbidOverwrite, 'forbidOverwrite'),
+    acl: input.optStr(o.acl, 'acl'),
+    storageClass: input.optStr(o.storageClass, 'storageClass'),
   };
-  const forbid = input.optBool(o.forbidOverwrite, 'forbidOverwrite');
-  if (forbid !== undefined) op.forbidOverwrite = forbid;
-  const acl = input.optStr(o.acl, 'acl');
-  if (acl !== undefined) op.acl = acl;
-  const storageClass = input.optStr(o.storageClass, 'storageClass');
-  if (storageClass !== undefined) op.storageClass = storageClass;
-  return op;
 }
 
 function getSymlinkOperation(key: unknown, versionId: unknown): Operation {
-  const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
-  const version = input.optStr(versionId, 'versionId');
-  if (version) op.versionId = version;
-  return op;
+  return { op: 'getSymlink', key: input.str(key, 'key'), versionId: input.optStr(versionId, 'versionId') || undefined };
 }
 
 function objectOperation(op: Operation['op'], key: unknown, o: ObjectOptions): Operation {
-  const out: Operation = {
+  return {
     op,
     key: input.str(key, 'key'),
     headers: input.pairs(o.headers, 'headers'),
     additionalHeaders: input.strList(o.additionalHeaders, 'additionalHeaders'),
+    versionId: input.optStr(o.versionId, 'versionId') || undefined,
   };
-  const versionId = input.optStr(o.versionId, 'versionId');
-  if (versionId) out.versionId = versionId;
-  return out;
 }
 
 function defaultContentType(body: Body): string {
@@ -477,13 +454,18 @@ function defaultContentType(body: Body): string {
   return 'application/octet-stream';
 }
 
-function writeResult(headers: Headers): { requestId: string; etag: string; versionId?: string } {
+function writeResult({ status, headers, attempts }: Answer): PutSymlinkResult {
   const versionId = headers.get('x-oss-version-id');
-  return { requestId: headers.get('x-oss-request-id') ?? '', etag: headers.get('etag') ?? '', ...(versionId ? { versionId } : {}) };
+  return { status, requestId: headers.get('x-oss-request-id') ?? '', etag: headers.get('etag') ?? '', ...(versionId ? { versionId } : {}), attempts };
 }
 
 function objectResult(answer: Answer): ObjectResult {
-  return { status: answer.status, ...writeResult(answer.headers), headers: answer.headers, attempts: answer.attempts };
+  return { ...writeResult(answer), headers: answer.headers };
+}
+
+/** The first of `pairs` named `name` (lower case), in any case. */
+function findPair<T extends readonly [string, unknown]>(pairs: readonly T[], name: string): T | undefined {
+  return pairs.find(([n]) => n.toLowerCase() === name);
 }
 
 /** An attempt that may have been applied without its answer arriving. */
@@ -533,7 +515,7 @@ function secretsOf(c: ResolvedCredentials): string[] {
 /** `{ 'x-oss-meta-oss-symlink-write-id': id }`, refusing a caller's metadata of that name. */
 function addWriteIdMeta(op: Operation, writeId: string): void {
   const meta = op.meta ?? [];
-  if (meta.some(([name]) => name.toLowerCase() === WRITE_ID_META)) {
+  if (findPair(meta, WRITE_ID_META)) {
     throw new OssError({
       code: 'InvalidMetadata',
       field: `meta.${WRITE_ID_META}`,
@@ -544,34 +526,22 @@ function addWriteIdMeta(op: Operation, writeId: string): void {
 }
 
 /** At most `max` bytes of a body; the rest is cancelled, not downloaded. */
-async function readPrefix(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+async function readPrefix(body: ReadableStream<Uint8Array<ArrayBuffer>>, max: number): Promise<Uint8Array> {
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let length = 0;
   try {
-    while (length < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      length += value.length;
-    }
+    for (let chunk; length < max && !(chunk = await reader.read()).done; length += chunk.value.length) chunks.push(chunk.value);
     if (length >= max) void reader.cancel().catch(() => {});
   } finally {
     reader.releaseLock();
   }
-  const out = new Uint8Array(Math.min(length, max));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, out.length - offset);
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return new Uint8Array(await new Blob(chunks).arrayBuffer(), 0, Math.min(length, max));
 }
 
 /** `UnexpectedRedirect`: the status, and where it pointed without the query (which may hold a token). */
-function redirectError(response: Response, url: string, secrets: string[]): OssError {
-  const raw = response.headers.get('location');
+function redirectError({ status, headers }: Response, url: string, secrets: string[]): OssError {
+  const raw = headers.get('location');
   let location = '';
   if (raw) {
     try {
@@ -581,14 +551,13 @@ function redirectError(response: Response, url: string, secrets: string[]): OssE
       location = raw.split(/[?#]/)[0]!;
     }
   }
-  const what = response.status ? `HTTP ${response.status}` : 'a redirect';
   return networkError({
     code: 'UnexpectedRedirect',
-    status: response.status,
+    status,
     location,
-    requestId: response.headers.get('x-oss-request-id') ?? '',
-    message: `${safeOrigin(url)} answered with ${what}${location ? ` to ${location}` : ''}; redirects are never followed, `
-      + 'as the request carries credentials: check the endpoint and any proxy in between',
+    requestId: headers.get('x-oss-request-id') ?? '',
+    message: `${safeOrigin(url)} answered with ${status ? `HTTP ${status}` : 'a redirect'}${location ? ` to ${location}` : ''}: `
+      + 'redirects are never followed (the request carries credentials); check the endpoint and any proxy',
   }, secrets);
 }
 

@@ -6,13 +6,19 @@
  */
 import { OssError } from './errors.js';
 
-const invalid = (field: string, message: string, code = 'InvalidInput') =>
+export const invalid = (field: string, message: string, code = 'InvalidInput') =>
   new OssError({ code, field, message: `${field}: ${message}` });
 
 function wellFormed(s: string): boolean {
   const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
   if (native) return native.call(s);
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+  // Older browsers: encodeURIComponent throws on a lone surrogate.
+  try {
+    encodeURIComponent(s);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function str(value: unknown, field: string): string {
