@@ -5,7 +5,7 @@
  */
 import { checkSettings, isReady, Packer, PARSE_ERROR, PARSE_GET_SYMLINK, prepareOperation, ready, toPairs, type ClientSettings, type Operation, type Prepared } from './core.js';
 import { CredentialCache, type ResolvedCredentials } from './credentials.js';
-import { networkError, OssError } from './errors.js';
+import { OssError } from './errors.js';
 import * as input from './input.js';
 import type {
   FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
@@ -395,7 +395,7 @@ export class OssClient {
       const why = e instanceof Error ? describeFetchError(e) : String(e);
       throw timeout?.timedOut
         ? new OssError({ code: 'RequestTimeout', message: `no answer from ${host} within ${this.#timeoutMs} ms` })
-        : networkError({ code: 'NetworkError', message: `request to ${host} failed: ${why}`, cause: e }, secretsOf(credentials));
+        : new OssError({ code: 'NetworkError', message: `request to ${host} failed: ${why}`, cause: e }, secretsOf(credentials));
     } finally {
       timeout?.done();
     }
@@ -411,7 +411,7 @@ export class OssClient {
       .value(headers.get('x-oss-ec') ?? undefined)
       .value(new TextDecoder().decode(answer.body.subarray(0, 1 << 20)))
       .call(PARSE_ERROR, status) as [string, string, string, string, string, string, string];
-    return networkError({
+    return new OssError({
       code, message, requestId, hostId, ec, recommendDoc, status,
       serverTime: serverTime || (code === 'RequestTimeTooSkewed' ? headers.get('date') ?? '' : ''),
     }, secretsOf(credentials));
@@ -551,7 +551,7 @@ function redirectError({ status, headers }: Response, url: string, secrets: stri
       location = raw.split(/[?#]/)[0]!;
     }
   }
-  return networkError({
+  return new OssError({
     code: 'UnexpectedRedirect',
     status,
     location,

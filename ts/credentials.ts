@@ -8,7 +8,7 @@
  * shared refresh goes on for the others. A refresh older than the timeout is abandoned for the
  * next caller (it may still land), so a hung provider is asked again rather than waited on forever.
  */
-import { OssError, redact } from './errors.js';
+import { OssError } from './errors.js';
 import { optStr, str } from './input.js';
 import type { Credentials, CredentialsSource } from './types.js';
 
@@ -84,9 +84,9 @@ export class CredentialCache {
       throw new OssError({
         code: 'CredentialsProviderError',
         field: 'credentials',
-        message: redact(`the credentials provider failed: ${e instanceof Error ? e.message : String(e)}`, [c?.accessKeySecret, c?.securityToken]),
+        message: `the credentials provider failed: ${e instanceof Error ? e.message : String(e)}`,
         cause: e,
-      });
+      }, [c?.accessKeySecret, c?.securityToken]);
     }
   }
 }

@@ -39,12 +39,17 @@ export class OssError extends Error {
    */
   declare outcomeUnknown: boolean;
 
-  constructor(init: OssErrorInit) {
-    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+  /**
+   * `secrets` are scrubbed from the message and every text field: errors made from what the
+   * network said may echo a header (a proxy that reflects the request, a hostile endpoint).
+   */
+  constructor(init: OssErrorInit, secrets: readonly (string | undefined)[] = []) {
+    const clean = <T>(value: T) => (typeof value === 'string' ? redact(value, secrets) : value);
+    super(clean(init.message), init.cause === undefined ? undefined : { cause: init.cause });
     // Every field, in this order, from `init` or its default.
     for (const name in FIELD_DEFAULTS) {
       const key = name as keyof typeof FIELD_DEFAULTS;
-      (this as Record<string, unknown>)[key] = init[key] ?? FIELD_DEFAULTS[key];
+      (this as Record<string, unknown>)[key] = clean(init[key] ?? FIELD_DEFAULTS[key]);
     }
   }
 
@@ -88,21 +93,8 @@ export interface OssErrorInit {
   cause?: unknown;
 }
 
-/**
- * An error from what the network said, with the given secrets scrubbed from every string field:
- * any of them may echo a header (a proxy that reflects the request, a hostile endpoint).
- */
-export function networkError(init: OssErrorInit, secrets: readonly (string | undefined)[]): OssError {
-  const clean: OssErrorInit = { ...init };
-  for (const name of Object.keys(clean) as (keyof OssErrorInit)[]) {
-    const value = clean[name];
-    if (typeof value === 'string') (clean as unknown as Record<string, string>)[name] = redact(value, secrets);
-  }
-  return new OssError(clean);
-}
-
 /** Replaces every occurrence of the given secrets in `text`. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');

@@ -3,16 +3,14 @@
  * `forbidOverwrite`, `putSymlink` writes a random id as user metadata; when a retry meets
  * `FileAlreadyExists`, the link is this call's only if it carries the same id (and target).
  */
-import { OssError } from './errors.js';
+import { invalid } from './input.js';
 
 /** The metadata name (without `x-oss-meta-`) that carries the write id. */
 export const WRITE_ID_META = 'oss-symlink-write-id';
 
 /** 32 lower-case hex characters (128 random bits). */
 export function randomWriteId(): string {
-  let hex = '';
-  for (const byte of globalThis.crypto.getRandomValues(new Uint8Array(16))) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -20,16 +18,9 @@ export function randomWriteId(): string {
  * `forbidOverwrite` calls use one: without it there is no conflict to explain.
  */
 export function writeIdFor(option: unknown, forbidOverwrite: boolean | undefined): string | undefined {
-  const given = option !== undefined && option !== null && option !== false;
-  if (given && (typeof option !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(option))) throw invalidWriteId();
+  if (option !== undefined && option !== null && option !== false && (typeof option !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(option))) {
+    throw invalid('writeId', 'expected false or 1 to 256 printable ASCII characters without spaces');
+  }
   if (!forbidOverwrite || option === false) return undefined;
   return typeof option === 'string' ? option : randomWriteId();
-}
-
-function invalidWriteId(): OssError {
-  return new OssError({
-    code: 'InvalidInput',
-    field: 'writeId',
-    message: 'writeId must be false or 1 to 256 printable ASCII characters without spaces',
-  });
 }
