@@ -184,7 +184,7 @@ export class OssClient {
       throw new OssError({
         code: 'CredentialsNotReady',
         field: 'credentials',
-        message: 'signPutSymlink needs credentials at hand: static ones, or a provider\'s after any async call',
+        message: 'no credentials at hand: pass static ones, or make an async call first',
       });
     }
     const { method, url, headers } = this.#prepare(op, credentials);
@@ -319,7 +319,6 @@ export class OssClient {
       const credentials = this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs);
       const prepared = this.#prepare(op, credentials);
       let error: OssError;
-      let immediate = false;
       try {
         const answer = await this.#attempt(prepared, body, signal, credentials);
         if (answer.status >= 200 && answer.status < 300) return { ...answer, attempts: attempt };
@@ -340,15 +339,15 @@ export class OssClient {
         attempt--; // a refresh is not a failed attempt
         continue;
       }
+      let delayMs = this.#backoff(attempt);
       if (error.code === 'RequestTimeTooSkewed') {
         const serverMs = Date.parse(error.serverTime);
         if (Number.isFinite(serverMs)) {
           this.#clockOffsetMs = serverMs - Date.now();
-          immediate = true;
+          delayMs = 0;
         }
       }
       if (attempt >= this.#maxAttempts || !isRetryable(error)) throw error;
-      const delayMs = immediate ? 0 : this.#backoff(attempt);
       this.#onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, signal);
     }
@@ -364,30 +363,24 @@ export class OssClient {
     // fetch gets a signal only when something can abort. Node's tuning shares one between
     // attempts without a caller's signal (ts/node-tuning.ts).
     const timeout = this.#timeoutMs > 0 ? (!signal && this.#sharedTimeout?.()) || ownTimeout(this.#timeoutMs, signal) : undefined;
-    const fetchSignal = timeout?.signal ?? signal;
     try {
       // The signal may have fired while credentials were awaited; its listener would never run.
       signal?.throwIfAborted();
       // A redirect is never followed: the request carries credentials (undici strips only
       // Authorization from a cross-origin redirect, not x-oss-security-token), and another
       // origin's 200 would be taken for OSS's.
-      const init: RequestInit = { method: prepared.method, headers: prepared.headers, redirect: 'manual' };
-      if (fetchSignal) init.signal = fetchSignal;
-      if (body !== undefined) init.body = body as BodyInit;
-      const response = await this.#fetch(prepared.url, init);
-      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-        void response.body?.cancel().catch(() => {});
+      const response = await this.#fetch(prepared.url, {
+        method: prepared.method, headers: prepared.headers, redirect: 'manual', signal: timeout?.signal ?? signal, body: body as BodyInit | undefined,
+      });
+      const { status, headers, body: stream } = response;
+      if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
+        void stream?.cancel().catch(() => {});
         throw redirectError(response, prepared.url, secretsOf(credentials));
       }
-      let bytes = EMPTY;
-      if (prepared.method === 'HEAD' || response.body === null || (this.#skipEmptyBodies && response.headers.get('content-length') === '0')) {
-        // nothing to read
-      } else if (response.status >= 200 && response.status < 300) {
-        bytes = new Uint8Array(await response.arrayBuffer());
-      } else {
-        bytes = await readPrefix(response.body, MAX_ERROR_BODY_BYTES);
-      }
-      return { status: response.status, headers: response.headers, body: bytes };
+      const bytes = prepared.method === 'HEAD' || !stream || (this.#skipEmptyBodies && headers.get('content-length') === '0') ? EMPTY
+        : status >= 200 && status < 300 ? new Uint8Array(await response.arrayBuffer())
+        : await readPrefix(stream, MAX_ERROR_BODY_BYTES);
+      return { status, headers, body: bytes };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       if (e instanceof OssError) throw e;
@@ -450,7 +443,7 @@ function objectOperation(op: Operation['op'], key: unknown, o: ObjectOptions): O
 
 function defaultContentType(body: Body): string {
   if (typeof body === 'string') return 'text/plain;charset=UTF-8';
-  if (typeof Blob !== 'undefined' && body instanceof Blob && body.type) return body.type;
+  if (body instanceof Blob && body.type) return body.type;
   return 'application/octet-stream';
 }
 
@@ -473,10 +466,9 @@ function isLostAnswer(e: OssError): boolean {
   return e.status >= 500 || e.code === 'NetworkError' || e.code === 'RequestTimeout';
 }
 
-/** Network errors, 5xx, 408, 429 and clock skew are worth another attempt; other 4xx are not. */
+/** Lost answers, 408, 429 and clock skew are worth another attempt; other 4xx are not. */
 function isRetryable(e: OssError): boolean {
-  if (e.status === 0) return e.code === 'NetworkError' || e.code === 'RequestTimeout';
-  return e.status >= 500 || e.status === 408 || e.status === 429 || e.code === 'RequestTimeTooSkewed';
+  return isLostAnswer(e) || e.status === 408 || e.status === 429 || e.code === 'RequestTimeTooSkewed';
 }
 
 /** A timeout of its own for one attempt, also aborted by the caller's `signal`. */
@@ -508,8 +500,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function secretsOf(c: ResolvedCredentials): string[] {
-  return c.securityToken ? [c.accessKeySecret, c.securityToken] : [c.accessKeySecret];
+function secretsOf(c: ResolvedCredentials): (string | undefined)[] {
+  return [c.accessKeySecret, c.securityToken];
 }
 
 /** `{ 'x-oss-meta-oss-symlink-write-id': id }`, refusing a caller's metadata of that name. */
@@ -519,7 +511,7 @@ function addWriteIdMeta(op: Operation, writeId: string): void {
     throw new OssError({
       code: 'InvalidMetadata',
       field: `meta.${WRITE_ID_META}`,
-      message: `meta.${WRITE_ID_META} is written by the library with forbidOverwrite: pass it as writeId instead`,
+      message: `meta.${WRITE_ID_META} is set by the library: pass writeId instead`,
     });
   }
   op.meta = [...meta, [WRITE_ID_META, writeId]];
@@ -540,7 +532,7 @@ async function readPrefix(body: ReadableStream<Uint8Array<ArrayBuffer>>, max: nu
 }
 
 /** `UnexpectedRedirect`: the status, and where it pointed without the query (which may hold a token). */
-function redirectError({ status, headers }: Response, url: string, secrets: string[]): OssError {
+function redirectError({ status, headers }: Response, url: string, secrets: (string | undefined)[]): OssError {
   const raw = headers.get('location');
   let location = '';
   if (raw) {
@@ -557,7 +549,7 @@ function redirectError({ status, headers }: Response, url: string, secrets: stri
     location,
     requestId: headers.get('x-oss-request-id') ?? '',
     message: `${safeOrigin(url)} answered with ${status ? `HTTP ${status}` : 'a redirect'}${location ? ` to ${location}` : ''}: `
-      + 'redirects are never followed (the request carries credentials); check the endpoint and any proxy',
+      + 'redirects carry credentials and are never followed; check the endpoint and proxies',
   }, secrets);
 }
 

@@ -117,7 +117,7 @@ function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeou
 const invalid = (field: string, message: string) => new OssError({ code: 'InvalidCredentials', field, message: `${field} ${message}` });
 
 function resolve(c: Credentials): ResolvedCredentials {
-  if (!c || typeof c !== 'object') throw invalid('credentials', 'must be an object with accessKeyId and accessKeySecret, or a function returning one');
+  if (!c || typeof c !== 'object') throw invalid('credentials', 'must be { accessKeyId, accessKeySecret } or a function returning it');
   const expiration: unknown = c.expiration;
   return {
     accessKeyId: str(c.accessKeyId, 'credentials.accessKeyId'),
@@ -138,7 +138,7 @@ function expirationMs(expiration: unknown): number {
   const ms = expiration instanceof Date ? expiration.getTime() : typeof expiration === 'string' ? Date.parse(expiration) : typeof expiration === 'number' ? expiration : NaN;
   if (!Number.isFinite(ms)) throw invalid('credentials.expiration', 'must be an ISO 8601 string (as STS returns), a Date or epoch milliseconds');
   if (typeof expiration === 'number' && ms < SMALLEST_EPOCH_MS) {
-    throw invalid('credentials.expiration', `is ${expiration}, not epoch milliseconds (if seconds since the epoch, give seconds × 1000)`);
+    throw invalid('credentials.expiration', `is ${expiration}: seconds? give epoch milliseconds`);
   }
   return ms;
 }
