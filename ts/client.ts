@@ -11,6 +11,7 @@ import type {
   FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
   OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, RetryOptions, SignedHttpRequest, TargetState,
 } from './types.js';
+import { sleep } from './wait.js';
 import { WRITE_ID_META, writeIdFor } from './write-id.js';
 
 /** A complete answer: the body is read inside the attempt, under its timeout. */
@@ -489,15 +490,6 @@ function ownTimeout(ms: number, signal: AbortSignal | undefined): AttemptTimeout
     },
   };
   return timeout;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => { clearTimeout(timer); reject(signal?.reason); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function secretsOf(c: ResolvedCredentials): (string | undefined)[] {

@@ -11,6 +11,7 @@
 import { OssError } from './errors.js';
 import { optStr, str } from './input.js';
 import type { Credentials, CredentialsSource } from './types.js';
+import { race } from './wait.js';
 
 export interface ResolvedCredentials {
   accessKeyId: string;
@@ -57,7 +58,11 @@ export class CredentialCache {
       };
       own.promise.then(settled, settled);
     }
-    return waitFor(inflight.promise, signal, timeoutMs);
+    return race(inflight.promise, signal, timeoutMs > 0 ? timeoutMs : undefined, () => Promise.reject(new OssError({
+      code: 'CredentialsProviderError',
+      field: 'credentials',
+      message: `the credentials provider did not answer within ${timeoutMs} ms`,
+    })));
   }
 
   /** The credentials to use now without waiting, if there are any (static, or fetched and fresh). */
@@ -89,29 +94,6 @@ export class CredentialCache {
       }, [c?.accessKeySecret, c?.securityToken]);
     }
   }
-}
-
-/** `promise`, or a rejection once `signal` aborts or `timeoutMs` (0: never) passes. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
-  if (!signal && timeoutMs <= 0) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const settle = (action: () => void) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      action();
-    };
-    const onAbort = () => settle(() => reject(signal!.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs > 0) {
-      timer = setTimeout(() => settle(() => reject(new OssError({
-        code: 'CredentialsProviderError',
-        field: 'credentials',
-        message: `the credentials provider did not answer within ${timeoutMs} ms`,
-      }))), timeoutMs);
-    }
-    promise.then((value) => settle(() => resolve(value)), (e: unknown) => settle(() => reject(e)));
-  });
 }
 
 const invalid = (field: string, message: string) => new OssError({ code: 'InvalidCredentials', field, message: `${field} ${message}` });

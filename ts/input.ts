@@ -73,22 +73,14 @@ export function optFunction<T extends (...args: never[]) => unknown>(value: unkn
 export function pairs(value: unknown, field: string): [string, string][] {
   if (value === undefined || value === null) return [];
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, `expected an object of strings, got ${describe(value)}`);
-  const out: [string, string][] = [];
   // Maps and Headers keep their entries out of Object.keys: read them as what they are.
   // Headers is recognized by its tag: touching the global `Headers` in Node loads its whole fetch
-  // implementation (undici, ~15 ms) inside the first call.
-  if (value instanceof Map || Object.prototype.toString.call(value) === '[object Headers]') {
-    for (const [name, v] of (value as Map<unknown, unknown>).entries()) {
-      out.push([str(name, `${field} name`), str(v, `${field}.${String(name)}`)]);
-    }
-    return out;
-  }
-  // Own enumerable keys only: nothing inherited, and `__proto__` is just a (refused) name.
-  for (const name of Object.keys(value)) {
-    const v = (value as Record<string, unknown>)[name];
-    out.push([str(name, `${field} name`), str(v, `${field}.${name}`)]);
-  }
-  return out;
+  // implementation (undici, ~15 ms) inside the first call. Otherwise own enumerable keys only:
+  // nothing inherited, and `__proto__` is just a (refused) name.
+  const entries: [unknown, unknown][] = value instanceof Map || Object.prototype.toString.call(value) === '[object Headers]'
+    ? [...(value as Map<unknown, unknown>).entries()]
+    : Object.entries(value);
+  return entries.map(([name, v]) => [str(name, `${field} name`), str(v, `${field}.${String(name)}`)]);
 }
 
 export function strList(value: unknown, field: string): string[] {
