@@ -55,7 +55,7 @@ export class OssError extends Error {
 
   /** True for input errors: refused before anything was sent (status 0, not a transport failure). */
   get isInputError(): boolean {
-    return this.status === 0 && !NOT_INPUT_ERRORS.has(this.code);
+    return this.status === 0 && !NOT_INPUT_ERRORS.test(this.code);
   }
 
   toJSON(): Record<string, unknown> {
@@ -69,13 +69,12 @@ const FIELD_DEFAULTS = {
   code: '', status: 0, requestId: '', hostId: '', ec: '', recommendDoc: '', serverTime: '', field: '', location: '', attempts: 0, outcomeUnknown: false,
 };
 
-/** Client-side codes with status 0 that are not about the caller's input. */
-const NOT_INPUT_ERRORS = new Set([
-  // requireTarget's refusals: found by a HEAD of the target, not in the input.
-  'SymlinkTargetNotFound', 'SymlinkTargetIsSymlink',
-  'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
-  'WasmLoadError', 'WasmBlockedByCsp', 'WasmNotReady', 'InternalError', 'UnexpectedRedirect',
-]);
+/**
+ * Client-side codes with status 0 that are not about the caller's input: requireTarget's
+ * refusals (SymlinkTargetNotFound, SymlinkTargetIsSymlink: found by a HEAD, not in the input),
+ * transport failures, the credentials provider, the WebAssembly core and redirects.
+ */
+const NOT_INPUT_ERRORS = /^(SymlinkTarget|NetworkError|RequestTimeout|CredentialsProviderError|CredentialsNotReady|Wasm|InternalError|UnexpectedRedirect)/;
 
 export interface OssErrorInit {
   code: string;
