@@ -198,11 +198,12 @@ export class OssClient {
     const signal = input.signal(options.signal);
     const answer = await this.#send(getSymlinkOperation(key, options.versionId), signal);
     const info = new Packer().pairs([...answer.headers]).call(PARSE_GET_SYMLINK, 0);
-    const [target, etag, modified, requestId, hasVersion, versionId] = info as [string, string, string, string, string, string];
+    // target (decoded), etag, lastModified, requestId, 1 and the versionId or 0 and '', meta pairs
+    const [target, etag, modified, requestId, , versionId] = info as [string, string, string, string, string, string];
     const result: GetSymlinkResult = { target, etag, meta: Object.fromEntries(toPairs(info, 6)), requestId, attempts: answer.attempts };
     const lastModified = new Date(modified);
     if (modified && !Number.isNaN(lastModified.getTime())) result.lastModified = lastModified;
-    if (hasVersion === '1' && versionId) result.versionId = versionId;
+    if (versionId) result.versionId = versionId;
     if (checkTarget) {
       const [state] = await this.#targetState(target, signal);
       result.targetState = state;
