@@ -44,7 +44,7 @@ export interface RuntimeTuning {
 
 let tuning: RuntimeTuning = {};
 
-/** Used by entry points: the tuning for clients made from now on. */
+/** Used by entry points: the tuning from now on (shared timeouts: for clients made from now on). */
 export function tuneRuntime(t: RuntimeTuning): void {
   tuning = t;
 }
@@ -71,7 +71,6 @@ export class OssClient {
   #settingsChecked = false;
   /** Where attempts without a caller's signal get their timeout, if not from a timer of their own. */
   readonly #sharedTimeout?: () => AttemptTimeout;
-  readonly #skipEmptyBodies = tuning.skipEmptyBodies;
 
   constructor(options: OssClientOptions) {
     if (!options || typeof options !== 'object') throw input.invalid('options', 'expected an object');
@@ -379,7 +378,7 @@ export class OssClient {
         void stream?.cancel().catch(() => {});
         throw redirectError(response, prepared.url, secretsOf(credentials));
       }
-      const bytes = prepared.method === 'HEAD' || !stream || (this.#skipEmptyBodies && headers.get('content-length') === '0') ? EMPTY
+      const bytes = prepared.method === 'HEAD' || !stream || (tuning.skipEmptyBodies && headers.get('content-length') === '0') ? EMPTY
         : status >= 200 && status < 300 ? new Uint8Array(await response.arrayBuffer())
         : await readPrefix(stream, MAX_ERROR_BODY_BYTES);
       return { status, headers, body: bytes };
