@@ -158,7 +158,8 @@ export class OssClient {
       if (signal?.aborted) throw signal.reason;
     });
     if (!link) throw conflict;
-    if (link.target !== op.target || findPair(Object.entries(link.meta), WRITE_ID_META)?.[1] !== writeId) {
+    // The core gives metadata names in lower case.
+    if (link.target !== op.target || link.meta[WRITE_ID_META] !== writeId) {
       conflict.outcomeUnknown = false;
       throw conflict;
     }
@@ -400,9 +401,9 @@ export class OssClient {
     // An OSS error document is a few hundred bytes; a proxy's page can be anything. The core reads
     // the first megabyte (a call may use at most 64 MB of WebAssembly memory).
     const [code, message, requestId, hostId, ec, recommendDoc, serverTime] = new Packer()
-      .value(headers.get('x-oss-err') ?? undefined)
-      .value(headers.get('x-oss-request-id') ?? undefined)
-      .value(headers.get('x-oss-ec') ?? undefined)
+      .value(headers.get('x-oss-err'))
+      .value(headers.get('x-oss-request-id'))
+      .value(headers.get('x-oss-ec'))
       .value(new TextDecoder().decode(answer.body.subarray(0, 1 << 20)))
       .call(PARSE_ERROR, status) as [string, string, string, string, string, string, string];
     return new OssError({

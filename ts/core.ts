@@ -100,8 +100,9 @@ export class Packer {
     lengthsScratch[this.#count++] = n;
   }
 
-  value(v: string | undefined): this {
-    if (v === undefined) this.#length(ABSENT);
+  /** One value; `undefined` or `null` (an absent header) is absent. */
+  value(v: string | null | undefined): this {
+    if (v == null) this.#length(ABSENT);
     else {
       this.#parts.push(v);
       this.#length(v.length);
