@@ -12,7 +12,7 @@ import type {
   OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, RetryOptions, SignedHttpRequest, TargetState,
 } from './types.js';
 import { sleep } from './wait.js';
-import { WRITE_ID_META, writeIdFor } from './write-id.js';
+import { addWriteId, WRITE_ID_META } from './write-id.js';
 
 /** A complete answer: the body is read inside the attempt, under its timeout. */
 interface Answer {
@@ -133,8 +133,7 @@ export class OssClient {
    */
   async putSymlink(key: string, target: string, options: PutSymlinkOptions = {}): Promise<PutSymlinkResult> {
     const op = putSymlinkOperation(key, target, options);
-    const writeId = writeIdFor(options.writeId, op.forbidOverwrite);
-    if (writeId !== undefined) addWriteIdMeta(op, writeId);
+    const writeId = addWriteId(op, options.writeId);
     const signal = input.signal(options.signal);
     if (input.optBool(options.requireTarget, 'requireTarget')) await this.#requireTarget(op, signal);
     let result: PutSymlinkResult;
@@ -272,7 +271,7 @@ export class OssClient {
     const op = objectOperation('putObject', key, options);
     // fetch adds a Content-Type of its own to string and typed Blob bodies; it is always signed,
     // so it has to be known (and set) before signing.
-    if (!findPair(op.headers!, 'content-type')) op.headers!.push(['content-type', defaultContentType(body)]);
+    if (!op.headers!.some(([name]) => name.toLowerCase() === 'content-type')) op.headers!.push(['content-type', defaultContentType(body)]);
     const answer = await this.#send(op, input.signal(options.signal), body);
     return objectResult(answer);
   }
@@ -458,11 +457,6 @@ function objectResult(answer: Answer): ObjectResult {
   return { ...writeResult(answer), headers: answer.headers };
 }
 
-/** The first of `pairs` named `name` (lower case), in any case. */
-function findPair<T extends readonly [string, unknown]>(pairs: readonly T[], name: string): T | undefined {
-  return pairs.find(([n]) => n.toLowerCase() === name);
-}
-
 /** An attempt that may have been applied without its answer arriving. */
 function isLostAnswer(e: OssError): boolean {
   return e.status >= 500 || e.code === 'NetworkError' || e.code === 'RequestTimeout';
@@ -497,19 +491,6 @@ function secretsOf(c: ResolvedCredentials): (string | undefined)[] {
   return [c.accessKeySecret, c.securityToken];
 }
 
-/** `{ 'x-oss-meta-oss-symlink-write-id': id }`, refusing a caller's metadata of that name. */
-function addWriteIdMeta(op: Operation, writeId: string): void {
-  const meta = op.meta ?? [];
-  if (findPair(meta, WRITE_ID_META)) {
-    throw new OssError({
-      code: 'InvalidMetadata',
-      field: `meta.${WRITE_ID_META}`,
-      message: `meta.${WRITE_ID_META} is set by the library: pass writeId instead`,
-    });
-  }
-  op.meta = [...meta, [WRITE_ID_META, writeId]];
-}
-
 /** At most `max` bytes of a body; the rest is cancelled, not downloaded. */
 async function readPrefix(body: ReadableStream<Uint8Array<ArrayBuffer>>, max: number): Promise<Uint8Array> {
   const reader = body.getReader();
@@ -541,8 +522,8 @@ function redirectError({ status, headers }: Response, url: string, secrets: (str
     status,
     location,
     requestId: headers.get('x-oss-request-id') ?? '',
-    message: `${safeOrigin(url)} answered with ${status ? `HTTP ${status}` : 'a redirect'}${location ? ` to ${location}` : ''}: `
-      + 'redirects carry credentials and are never followed; check the endpoint and proxies',
+    message: `${safeOrigin(url)} answered with ${status ? `HTTP ${status}` : 'a redirect'}${location ? ` to ${location}` : ''}, `
+      + 'not followed: the request carries credentials',
   }, secrets);
 }
 
