@@ -195,7 +195,7 @@ export class OssClient {
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
     const checkTarget = input.optBool(options.checkTarget, 'checkTarget');
     const signal = input.signal(options.signal);
-    const answer = await this.#send(getSymlinkOperation(key, options.versionId), signal);
+    const answer = await this.#send(objectOperation('getSymlink', key, { versionId: options.versionId }), signal);
     const info = new Packer().pairs([...answer.headers]).call(PARSE_GET_SYMLINK, 0);
     // target (decoded), etag, lastModified, requestId, 1 and the versionId or 0 and '', meta pairs
     const [target, etag, modified, requestId, , versionId] = info as [string, string, string, string, string, string];
@@ -263,7 +263,7 @@ export class OssClient {
 
   /** A presigned GetSymlink URL. */
   async presignGetSymlink(key: string, options: PresignOptions & { versionId?: string } = {}): Promise<PresignedRequest> {
-    return this.#presign(getSymlinkOperation(key, options.versionId), options.expires, 'GET');
+    return this.#presign(objectOperation('getSymlink', key, { versionId: options.versionId }), options.expires, 'GET');
   }
 
   /** Uploads an object (small bodies; the body is sent as one piece and can be retried). */
@@ -426,10 +426,6 @@ function putSymlinkOperation(key: unknown, target: unknown, o: PutSymlinkOptions
     acl: input.optStr(o.acl, 'acl'),
     storageClass: input.optStr(o.storageClass, 'storageClass'),
   };
-}
-
-function getSymlinkOperation(key: unknown, versionId: unknown): Operation {
-  return { op: 'getSymlink', key: input.str(key, 'key'), versionId: input.optStr(versionId, 'versionId') || undefined };
 }
 
 function objectOperation(op: Operation['op'], key: unknown, o: ObjectOptions): Operation {
