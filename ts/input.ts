@@ -23,7 +23,7 @@ function wellFormed(s: string): boolean {
 
 export function str(value: unknown, field: string): string {
   if (typeof value !== 'string') throw invalid(field, `expected a string, got ${describe(value)}`);
-  if (!wellFormed(value)) throw invalid(field, 'contains a lone UTF-16 surrogate (not valid Unicode text)', 'InvalidEncoding');
+  if (!wellFormed(value)) throw invalid(field, 'contains a lone UTF-16 surrogate', 'InvalidEncoding');
   return value;
 }
 
