@@ -91,10 +91,9 @@ export class OssClient {
     this.#maxDelayMs = input.optRange(retry.maxDelayMs, 'retry.maxDelayMs', 0, input.MAX_TIMER_MS) ?? 20_000;
     const refreshMarginMs = input.optRange(options.refreshMarginMs, 'refreshMarginMs', 0, input.MAX_TIMER_MS) ?? 300_000;
     this.#credentials = new CredentialCache(options.credentials, refreshMarginMs);
-    const f = input.optFunction<FetchLike>(options.fetch, 'fetch') ?? (globalThis.fetch as FetchLike | undefined);
-    if (typeof f !== 'function') throw input.invalid('fetch', 'no global fetch here: pass one');
     // Unbound global fetch throws "Illegal invocation" in browsers and workers.
-    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.#fetch = input.optFunction<FetchLike>(options.fetch, 'fetch') ?? ((url, init) => globalThis.fetch(url, init));
+    if (typeof globalThis.fetch !== 'function' && !options.fetch) throw input.invalid('fetch', 'no global fetch here: pass one');
     this.#onRetry = input.optFunction<(info: RetryInfo) => void>(options.onRetry, 'onRetry');
     if (tuning.sharedTimeouts && this.#timeoutMs > 0) this.#sharedTimeout = tuning.sharedTimeouts(this.#timeoutMs);
     // Where the core is loaded (Node, workers, browsers after initWasm), bad settings are refused
