@@ -141,7 +141,7 @@ impl<'a> Packed<'a> {
         Ok(out)
     }
 
-    /// An item of a list (absent reads as empty).
+    /// A value where absent reads as empty (items of lists, optional settings).
     fn text(&mut self) -> Result<&'a str, Error> {
         Ok(self.value()?.unwrap_or_default())
     }
@@ -224,8 +224,8 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
     let op = p.string("op")?;
     let region = p.string("region")?;
     let bucket = p.string("bucket")?;
-    let endpoint = p.value()?.unwrap_or_default();
-    let addressing = p.value()?.unwrap_or_default();
+    let endpoint = p.text()?;
+    let addressing = p.text()?;
     let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
     let (endpoint, addressing) = client_endpoint(region, bucket, endpoint, addressing, product)?;
     let credentials = p.credentials()?;
@@ -297,9 +297,8 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
 /// accessKeySecret and securityToken, absent for a credentials provider (an empty token is none).
 /// Answer: nothing.
 fn check_settings(p: &mut Packed) -> Result<(), Error> {
-    let mut next = || Ok::<_, Error>(p.value()?.unwrap_or_default());
-    let (region, bucket, endpoint, addressing) = (next()?, next()?, next()?, next()?);
-    client_endpoint(region, bucket, endpoint, addressing, next()?)?;
+    let (region, bucket, endpoint) = (p.text()?, p.text()?, p.text()?);
+    client_endpoint(region, bucket, endpoint, p.text()?, p.text()?)?;
     let (id, secret, token) = (p.value()?, p.value()?, p.value()?);
     if let (Some(id), Some(secret)) = (id, secret) {
         validate::credential(id, "credentials.accessKeyId")?;
@@ -329,8 +328,8 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     }
     let region = p.string("region")?;
     let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
-    let endpoint = p.value()?.unwrap_or_default();
-    let addressing = p.value()?.unwrap_or_default();
+    let endpoint = p.text()?;
+    let addressing = p.text()?;
     let (endpoint, addressing) = resolve_endpoint(region, endpoint, addressing)?;
     let bucket = p.value()?.filter(|s| !s.is_empty());
     if let Some(b) = bucket {
@@ -377,7 +376,7 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
 /// message, requestId, hostId, ec, recommendDoc, serverTime, requestTime.
 fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(), Error> {
     let (err_header, request_id, ec) = (p.value()?, p.value()?, p.value()?);
-    let body = p.value()?.unwrap_or_default();
+    let body = p.text()?;
     let status = if (0.0..=999.0).contains(&status) {
         status as u16
     } else {
