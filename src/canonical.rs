@@ -6,8 +6,8 @@
 //! Header names here are expected lower-case and values trimmed: [`crate::request`] normalizes
 //! them before signing, so that what is signed is byte for byte what is sent.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use crate::List;
+use crate::Str;
 
 use crate::encode::{path_encode_into, uri_encode, uri_encode_into};
 
@@ -28,9 +28,8 @@ pub fn is_signed_by_default(lower_name: &str) -> bool {
 /// assert_eq!(canonical_uri(Some("b"), Some("1234+-/123/1.txt")), "/b/1234%2B-/123/1.txt");
 /// assert_eq!(canonical_uri(None, None), "/");
 /// ```
-pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
-    let mut out =
-        String::with_capacity(8 + bucket.map_or(0, str::len) + key.map_or(0, |k| k.len() * 3));
+pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> Str {
+    let mut out = Str::new();
     out.push('/');
     if let Some(bucket) = bucket {
         path_encode_into(&mut out, bucket);
@@ -44,8 +43,8 @@ pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
 
 /// Encoded `name=value` pairs sorted by encoded name (then value), joined with `&`; an empty
 /// value is written as the bare name (`symlink`).
-pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs = Vec::new();
+pub fn canonical_query(query: &[(Str, Str)]) -> Str {
+    let mut pairs = List::new();
     for (k, v) in query {
         pairs.push((uri_encode(k), uri_encode(v)));
     }
@@ -56,14 +55,14 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
 /// pairs; `bare_empty` leaves `between` out before an empty value. The query and the headers
 /// of the canonical request share it.
 fn write_sorted(
-    mut pairs: Vec<(String, String)>,
+    mut pairs: List<(Str, Str)>,
     separator: &str,
     between: char,
     bare_empty: bool,
     after: &str,
-) -> String {
+) -> Str {
     sort_small(&mut pairs);
-    let mut out = String::new();
+    let mut out = Str::new();
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push_str(separator);
@@ -81,10 +80,10 @@ fn write_sorted(
 /// The additional headers that take part in the signature: lower-cased, de-duplicated and
 /// sorted; names signed anyway and names absent from the request (or empty there) are dropped,
 /// as the official SDKs do.
-pub fn additional_header_names(headers: &[(String, String)], requested: &[&str]) -> Vec<String> {
-    let mut names = Vec::new();
+pub fn additional_header_names(headers: &[(Str, Str)], requested: &[&str]) -> List<Str> {
+    let mut names = List::new();
     for name in requested {
-        let n = name.to_ascii_lowercase();
+        let n = crate::text::ascii_case(name, false);
         let present = headers.iter().any(|(h, v)| *h == n && !v.is_empty());
         if present && !is_signed_by_default(&n) && !names.contains(&n) {
             names.push(n);
@@ -95,9 +94,9 @@ pub fn additional_header_names(headers: &[(String, String)], requested: &[&str])
 }
 
 /// `name:value\n` for each signed header, sorted by name.
-pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
+pub fn canonical_headers(headers: &[(Str, Str)], additional: &[Str]) -> Str {
     // Owned pairs, sorted and written by the same code as the query's.
-    let mut signed: Vec<(String, String)> = Vec::new();
+    let mut signed: List<(Str, Str)> = List::new();
     for (name, value) in headers {
         if is_signed_by_default(name) || additional.iter().any(|a| a == name) {
             signed.push((name.clone(), trim_blanks(value).into()));
@@ -132,8 +131,8 @@ fn sort_small<T: Ord>(items: &mut [T]) {
 }
 
 /// `items` joined with `;`.
-pub fn join_semicolons(items: &[String]) -> String {
-    let mut out = String::new();
+pub fn join_semicolons(items: &[Str]) -> Str {
+    let mut out = Str::new();
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(';');
@@ -149,8 +148,8 @@ pub fn canonical_request(
     uri: &str,
     query: &str,
     headers: &str,
-    additional: &[String],
-) -> String {
+    additional: &[Str],
+) -> Str {
     let additional = join_semicolons(additional);
     crate::text::cat(&[
         method,
@@ -168,7 +167,7 @@ pub fn canonical_request(
 }
 
 /// Appends `name[=value]` pairs, encoded, in the given order: the query string of a URL.
-pub fn push_query_string(out: &mut String, query: &[(String, String)]) {
+pub fn push_query_string(out: &mut Str, query: &[(Str, Str)]) {
     for (i, (k, v)) in query.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
         uri_encode_into(out, k);

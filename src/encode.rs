@@ -1,8 +1,8 @@
 //! Percent-encoding as OSS V4 expects it: UTF-8 bytes, `A-Z a-z 0-9 - _ . ~` kept, every other
 //! byte written `%XX` with upper-case hex (so a space is `%20`, never `+`).
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use crate::List;
+use crate::Str;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -16,7 +16,7 @@ const OSS_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// The same, keeping `/` (object keys and symlink targets).
 const OSS_PATH: &AsciiSet = &OSS_UNRESERVED.remove(b'/');
 
-fn encode_into(out: &mut String, s: &str, set: &'static AsciiSet) {
+fn encode_into(out: &mut Str, s: &str, set: &'static AsciiSet) {
     for part in utf8_percent_encode(s, set) {
         out.push_str(part);
     }
@@ -27,8 +27,8 @@ fn encode_into(out: &mut String, s: &str, set: &'static AsciiSet) {
 /// ```
 /// assert_eq!(oss_symlink::encode::uri_encode("a b/c+"), "a%20b%2Fc%2B");
 /// ```
-pub fn uri_encode(s: &str) -> String {
-    let mut out = String::new();
+pub fn uri_encode(s: &str) -> Str {
+    let mut out = Str::new();
     uri_encode_into(&mut out, s);
     out
 }
@@ -38,19 +38,19 @@ pub fn uri_encode(s: &str) -> String {
 /// ```
 /// assert_eq!(oss_symlink::encode::path_encode("photos/原图 1.jpg"), "photos/%E5%8E%9F%E5%9B%BE%201.jpg");
 /// ```
-pub fn path_encode(s: &str) -> String {
-    let mut out = String::new();
+pub fn path_encode(s: &str) -> Str {
+    let mut out = Str::new();
     path_encode_into(&mut out, s);
     out
 }
 
 /// Appends the encoding of `s` to `out`, without an intermediate string.
-pub fn uri_encode_into(out: &mut String, s: &str) {
+pub fn uri_encode_into(out: &mut Str, s: &str) {
     encode_into(out, s, OSS_UNRESERVED);
 }
 
 /// Appends the path encoding of `s` (keeping `/`) to `out`.
-pub fn path_encode_into(out: &mut String, s: &str) {
+pub fn path_encode_into(out: &mut Str, s: &str) {
     encode_into(out, s, OSS_PATH);
 }
 
@@ -60,10 +60,10 @@ pub fn path_encode_into(out: &mut String, s: &str) {
 /// ```
 /// assert_eq!(oss_symlink::encode::percent_decode("a%20%E4%B8%AD").as_deref(), Some("a 中"));
 /// ```
-pub fn percent_decode(s: &str) -> Option<String> {
+pub fn percent_decode(s: &str) -> Option<Str> {
     // A loop rather than `collect` or `decode_utf8`: each of those brings its own copy of the
     // iterator machinery (and slicing panics) into the module.
-    let mut out = Vec::with_capacity(s.len());
+    let mut out = List::new();
     for b in percent_decode_str(s) {
         out.push(b);
     }

@@ -4,8 +4,7 @@
 //! and a human-readable message. Messages never contain secrets: validation of credentials
 //! reports *what* is wrong, never the value.
 
-use alloc::boxed::Box;
-use alloc::string::String;
+use crate::{Own, Str};
 use core::fmt;
 
 /// Stable error codes. The string form ([`ErrorCode::as_str`]) is part of the public API: the
@@ -72,14 +71,14 @@ impl ErrorCode {
 /// is small and every `?` in the core moves one pointer (a sizeable part of the WebAssembly
 /// module otherwise); the details are read through `Deref` (`error.code`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(Box<ErrorDetail>);
+pub struct Error(Own<ErrorDetail>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     /// The input field, e.g. `key`, `target`, `meta.location`, `headers.x-foo`.
-    pub field: String,
-    pub message: String,
+    pub field: Str,
+    pub message: Str,
 }
 
 impl Error {
@@ -87,7 +86,7 @@ impl Error {
     // into every call site of the WebAssembly module.
     #[inline(never)]
     pub fn new(code: ErrorCode, field: &str, message: &str) -> Self {
-        Error(Box::new(ErrorDetail {
+        Error(Own::new(ErrorDetail {
             code,
             field: field.into(),
             message: message.into(),

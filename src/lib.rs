@@ -29,6 +29,7 @@ mod arena;
 #[cfg(all(target_arch = "wasm32", feature = "key-cache"))]
 mod key_cache;
 
+pub mod buf;
 pub mod canonical;
 pub mod encode;
 pub mod error;
@@ -46,6 +47,17 @@ pub mod validate;
 mod wasm;
 
 pub use error::{Error, ErrorCode, Result};
+
+// The growable types of the core: the arena's own in WebAssembly (see `buf`), the standard ones
+// elsewhere (the API the core uses is what both offer).
+#[cfg(target_arch = "wasm32")]
+pub use buf::{List, Own, Str};
+#[cfg(not(target_arch = "wasm32"))]
+pub type List<T> = alloc::vec::Vec<T>;
+#[cfg(not(target_arch = "wasm32"))]
+pub type Str = alloc::string::String;
+#[cfg(not(target_arch = "wasm32"))]
+pub type Own<T> = alloc::boxed::Box<T>;
 
 #[cfg(test)]
 mod test_util {

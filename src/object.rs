@@ -1,8 +1,6 @@
 //! The plain object operations that symlinks are used with: PutObject, GetObject, HeadObject and
 //! DeleteObject. The body is the caller's business; these build the signed part.
 
-use alloc::string::ToString;
-
 use crate::error::{ErrorCode, Result};
 use crate::request::Request;
 use crate::validate;
@@ -46,7 +44,7 @@ pub fn object_request<'a>(
     let mut req = Request::new(method.as_str(), None, Some(key));
     if let Some(v) = version_id {
         validate::version_id(v)?;
-        req.query.push(("versionId".into(), v.to_string()));
+        req.query.push(("versionId".into(), v.into()));
     }
     for &(name, value) in headers {
         req.add_caller_header(name, value, &[])?;

@@ -1,8 +1,8 @@
 //! From an operation's request to the exact HTTP request to send: client settings applied,
 //! signed, and addressed.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use crate::List;
+use crate::Str;
 
 use crate::error::Result;
 use crate::request::{host, url, Addressing, Endpoint, Request};
@@ -34,11 +34,11 @@ pub enum SignMode {
 /// A request ready for `fetch`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
+    pub method: Str,
+    pub url: Str,
+    pub headers: List<(Str, Str)>,
     /// The query parameters the URL carries (signing ones included, for the query form).
-    pub query: Vec<(String, String)>,
+    pub query: List<(Str, Str)>,
 }
 
 /// Checks a client's settings (what `new OssClient()` is given) and resolves its endpoint and

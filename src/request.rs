@@ -1,7 +1,7 @@
 //! Requests before and after signing, endpoints and addressing styles.
 
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
+use crate::List;
+use crate::Str;
 
 use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
@@ -19,8 +19,8 @@ pub struct Request<'a> {
     pub method: &'a str,
     pub bucket: Option<&'a str>,
     pub key: Option<&'a str>,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    pub query: List<(Str, Str)>,
+    pub headers: List<(Str, Str)>,
 }
 
 impl<'a> Request<'a> {
@@ -29,8 +29,8 @@ impl<'a> Request<'a> {
             method,
             bucket,
             key,
-            query: Vec::new(),
-            headers: Vec::new(),
+            query: List::new(),
+            headers: List::new(),
         }
     }
 
@@ -39,17 +39,17 @@ impl<'a> Request<'a> {
     }
 
     /// Replaces or adds a header; `lower_name` must be lower-case.
-    pub fn set_header(&mut self, lower_name: &str, value: String) {
+    pub fn set_header(&mut self, lower_name: &str, value: Str) {
         match self.headers.iter_mut().find(|(n, _)| n == lower_name) {
             Some(slot) => slot.1 = value,
-            None => self.headers.push((lower_name.to_string(), value)),
+            None => self.headers.push((lower_name.into(), value)),
         }
     }
 
     /// Adds a caller's header after checking it: a legal name and value, not given twice (in
     /// any letter case), and not one of the headers that the library owns.
     pub fn add_caller_header(&mut self, name: &str, value: &str, reserved: &[&str]) -> Result<()> {
-        let lower = name.to_ascii_lowercase();
+        let lower = crate::text::ascii_case(name, false);
         let field = cat(&["headers.", name]);
         validate::header_name(name, &field)?;
         validate::header_value(value, &field)?;
@@ -71,7 +71,7 @@ impl<'a> Request<'a> {
                 &cat(&["the header ", &lower, " is given twice"]),
             ));
         }
-        self.headers.push((lower, trim_blanks(value).to_string()));
+        self.headers.push((lower, trim_blanks(value).into()));
         Ok(())
     }
 }
@@ -125,7 +125,7 @@ impl Addressing {
 pub struct Endpoint {
     /// `http` or `https`.
     pub scheme: &'static str,
-    pub host: String,
+    pub host: Str,
     pub port: Option<u16>,
 }
 
@@ -191,7 +191,7 @@ impl Endpoint {
         let default_port = if scheme == "https" { 443 } else { 80 };
         Ok(Endpoint {
             scheme,
-            host: host.to_ascii_lowercase(),
+            host: crate::text::ascii_case(host, false),
             port: port.filter(|p| *p != default_port),
         })
     }
@@ -233,13 +233,13 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
 }
 
 /// The `Host` of a request to `bucket` (`host[:port]`): what the URL built by [`url`] carries.
-pub fn host(endpoint: &Endpoint, addressing: Addressing, bucket: Option<&str>) -> String {
-    let mut out = String::with_capacity(endpoint.host.len() + 72);
+pub fn host(endpoint: &Endpoint, addressing: Addressing, bucket: Option<&str>) -> Str {
+    let mut out = Str::new();
     push_host(&mut out, endpoint, addressing, bucket);
     out
 }
 
-fn push_host(out: &mut String, endpoint: &Endpoint, addressing: Addressing, bucket: Option<&str>) {
+fn push_host(out: &mut Str, endpoint: &Endpoint, addressing: Addressing, bucket: Option<&str>) {
     if let (Addressing::VirtualHosted, Some(bucket)) = (addressing, bucket) {
         out.push_str(bucket);
         out.push('.');
@@ -257,8 +257,8 @@ fn push_host(out: &mut String, endpoint: &Endpoint, addressing: Addressing, buck
 /// `fetch`) would otherwise resolve those segments away and address another object. OSS decodes
 /// the path before it computes the canonical URI, so the signature is unchanged. (The keys `.`
 /// and `..` themselves cannot be addressed at all; `validate::object_key` refuses them.)
-pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String {
-    let mut out = String::with_capacity(64 + req.key.map_or(0, |k| k.len() * 3));
+pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> Str {
+    let mut out = Str::new();
     out.push_str(endpoint.scheme);
     out.push_str("://");
     push_host(&mut out, endpoint, addressing, req.bucket);

@@ -1,8 +1,8 @@
 //! Reading OSS answers: error details from the XML body (or, for HEAD, the base64 `x-oss-err`
 //! header) and the headers of GetSymlink.
 
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
+use crate::List;
+use crate::Str;
 
 use crate::encode::percent_decode;
 use crate::error::{Error, ErrorCode, Result};
@@ -14,20 +14,20 @@ use crate::text::{
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceError {
     pub status: u16,
-    pub code: String,
-    pub message: String,
-    pub request_id: String,
-    pub host_id: String,
-    pub ec: String,
-    pub recommend_doc: String,
+    pub code: Str,
+    pub message: Str,
+    pub request_id: Str,
+    pub host_id: Str,
+    pub ec: Str,
+    pub recommend_doc: Str,
     /// `RequestTimeTooSkewed` only: the server's clock, ISO 8601.
-    pub server_time: String,
-    pub request_time: String,
+    pub server_time: Str,
+    pub request_time: Str,
 }
 
 impl ServiceError {
     /// The field an element of `<Error>` fills.
-    fn field(&mut self, element: &[u8]) -> Option<&mut String> {
+    fn field(&mut self, element: &[u8]) -> Option<&mut Str> {
         // A table searched in a loop: smaller in the module than a `match` over the names.
         const NAMES: [&[u8]; 8] = [
             b"Code",
@@ -74,7 +74,7 @@ const MAX_FIELD_CHARS: usize = 2048;
 /// let e = parse_error(409, &[], body);
 /// assert_eq!((e.code.as_str(), e.message.as_str(), e.ec.as_str()), ("FileAlreadyExists", "exists & kept", "0026-00000001"));
 /// ```
-pub fn parse_error(status: u16, headers: &[(String, String)], body: &str) -> ServiceError {
+pub fn parse_error(status: u16, headers: &[(Str, Str)], body: &str) -> ServiceError {
     let [err_header, request_id, ec] =
         ["x-oss-err", "x-oss-request-id", "x-oss-ec"].map(|name| header(headers, name));
     parse_error_parts(status, err_header, request_id, ec, body)
@@ -105,7 +105,7 @@ pub fn parse_error_parts(
         err.ec = ec.unwrap_or_default().into();
     }
     if err.code.is_empty() {
-        err.code = code_for_status(status).to_string();
+        err.code = code_for_status(status).into();
         if err.message.is_empty() {
             err.message = cat(&[
                 "the server answered HTTP ",
@@ -137,7 +137,7 @@ fn code_for_status(status: u16) -> &'static str {
 }
 
 /// Standard base64 (padding optional, surrounding blanks ignored) → UTF-8 text.
-fn decode_base64(value: &str) -> Option<String> {
+fn decode_base64(value: &str) -> Option<Str> {
     let value = trim_bytes(value, is_xml_blank);
     let digits = value.as_bytes();
     let padding = if digits.ends_with(b"==") {
@@ -149,7 +149,7 @@ fn decode_base64(value: &str) -> Option<String> {
     if value.len() % 4 != 0 {
         return None;
     }
-    let mut out = Vec::with_capacity(digits.len() / 4 * 3);
+    let mut out = List::new();
     let (mut acc, mut bits) = (0u32, 0u32);
     for &d in digits {
         let v = match d {
@@ -289,7 +289,7 @@ fn parse_radix(digits: &[u8], radix: u32) -> Option<u32> {
 /// markup characters, so the bytes stay well-formed).
 #[derive(Default)]
 struct Text {
-    bytes: Vec<u8>,
+    bytes: List<u8>,
 }
 
 impl Text {
@@ -301,7 +301,7 @@ impl Text {
     }
 
     /// The first [`MAX_FIELD_CHARS`] characters of the text, without surrounding blanks.
-    fn field(&self) -> String {
+    fn field(&self) -> Str {
         let mut chars = 0;
         let mut end = 0;
         while let Some(&b) = self.bytes.get(end) {
@@ -327,7 +327,7 @@ fn read_error_xml(body: &[u8], err: &mut ServiceError) {
     let body = body
         .get(usize::from(body.starts_with(BOM)) * BOM.len()..)
         .unwrap_or(body);
-    let mut path: Vec<&[u8]> = Vec::new();
+    let mut path: List<&[u8]> = List::new();
     let mut text = Text::default();
     let mut i = 0;
     while let Some(&c) = body.get(i) {
@@ -388,12 +388,12 @@ fn read_error_xml(body: &[u8], err: &mut ServiceError) {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SymlinkInfo<'a> {
     /// The target, decoded from its URL encoding.
-    pub target: String,
+    pub target: Str,
     pub etag: &'a str,
     pub last_modified: &'a str,
     pub version_id: Option<&'a str>,
     /// `x-oss-meta-*` headers, names without the prefix, lower-case.
-    pub meta: Vec<(String, String)>,
+    pub meta: List<(Str, Str)>,
     pub request_id: &'a str,
 }
 
@@ -413,11 +413,11 @@ pub fn parse_get_symlink<'a>(headers: &'a [(&'a str, &'a str)]) -> Result<Symlin
             "the symlink target is not valid URL-encoded UTF-8",
         )
     })?;
-    let mut meta = Vec::new();
+    let mut meta = List::new();
     for &(name, value) in headers {
-        let lower = name.to_ascii_lowercase();
+        let lower = crate::text::ascii_case(name, false);
         if let Some(n) = after_prefix(&lower, "x-oss-meta-") {
-            meta.push((n.to_string(), value.to_string()));
+            meta.push((n.into(), value.into()));
         }
     }
     Ok(SymlinkInfo {

@@ -21,8 +21,8 @@
 //! assert!(req.header("authorization").unwrap().starts_with("OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature="));
 //! ```
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use crate::List;
+use crate::Str;
 
 use hmac::Mac;
 use sha2::{Digest, Sha256};
@@ -79,11 +79,11 @@ pub struct SigningParams<'a> {
 /// The intermediate texts and the result, for debugging signature mismatches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
-    pub canonical_request: String,
-    pub string_to_sign: String,
-    pub signature: String,
+    pub canonical_request: Str,
+    pub string_to_sign: Str,
+    pub signature: Str,
     /// The sorted additional header names that were signed.
-    pub additional_headers: Vec<String>,
+    pub additional_headers: List<Str>,
 }
 
 /// Signs in the header form: adds `x-oss-date`, `x-oss-content-sha256`,
@@ -124,7 +124,7 @@ pub fn sign_in(
     let token = params.credentials.security_token;
     let Some(expires) = presign_for else {
         req.set_header("x-oss-date", stamp.clone());
-        req.set_header("x-oss-content-sha256", String::from(UNSIGNED_PAYLOAD));
+        req.set_header("x-oss-content-sha256", Str::from(UNSIGNED_PAYLOAD));
         if let Some(token) = token {
             req.set_header("x-oss-security-token", token.into());
         }
@@ -179,7 +179,7 @@ fn check_params(params: &SigningParams) -> Result<()> {
     Ok(())
 }
 
-fn scope(day: &str, region: &str, product: &str) -> String {
+fn scope(day: &str, region: &str, product: &str) -> Str {
     cat(&[day, "/", region, "/", product, "/aliyun_v4_request"])
 }
 
@@ -217,7 +217,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
 /// assert_eq!(key.len(), 32);
 /// ```
 pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8; 32] {
-    let mut key = Vec::with_capacity(9 + secret.len());
+    let mut key = List::new();
     key.extend_from_slice(b"aliyun_v4");
     key.extend_from_slice(secret.as_bytes());
     let mut out = hmac(&key, day.as_bytes());
@@ -257,9 +257,9 @@ fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac {
 }
 
 /// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> Str {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
+    let mut out = Str::new();
     for b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xF)]));

@@ -7,7 +7,7 @@
 //! assert_eq!(req.query, vec![("symlink".to_string(), String::new())]);
 //! ```
 
-use alloc::string::{String, ToString};
+use crate::Str;
 
 use crate::canonical::trim_blanks;
 use crate::encode::{path_encode, uri_encode_into};
@@ -53,12 +53,12 @@ pub fn put_symlink<'a>(
     validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
     validate::object_key(target, "target", ErrorCode::InvalidSymlinkTarget)?;
     let mut req = Request::new("PUT", None, Some(key));
-    req.query.push(("symlink".into(), String::new()));
+    req.query.push(("symlink".into(), Str::new()));
     req.set_header("x-oss-symlink-target", path_encode(target));
     if let Some(forbid) = opts.forbid_overwrite {
         req.set_header(
             "x-oss-forbid-overwrite",
-            (if forbid { "true" } else { "false" }).to_string(),
+            (if forbid { "true" } else { "false" }).into(),
         );
     }
     if let Some(acl) = opts.acl {
@@ -85,10 +85,10 @@ pub fn put_symlink<'a>(
 pub fn get_symlink<'a>(key: &'a str, version_id: Option<&str>) -> Result<Request<'a>> {
     validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
     let mut req = Request::new("GET", None, Some(key));
-    req.query.push(("symlink".into(), String::new()));
+    req.query.push(("symlink".into(), Str::new()));
     if let Some(v) = version_id {
         validate::version_id(v)?;
-        req.query.push(("versionId".into(), v.to_string()));
+        req.query.push(("versionId".into(), v.into()));
     }
     Ok(req)
 }
@@ -99,7 +99,7 @@ fn add_meta(req: &mut Request, meta: &Pairs) -> Result<()> {
         let field = cat(&["meta.", name]);
         validate::meta_name(name, &field)?;
         validate::header_value(value, &field)?;
-        let header = cat(&["x-oss-meta-", &name.to_ascii_lowercase()]);
+        let header = cat(&["x-oss-meta-", &crate::text::ascii_case(name, false)]);
         if req.header(&header).is_some() {
             return Err(crate::error::Error::new(
                 ErrorCode::ConflictingHeader,
@@ -107,7 +107,7 @@ fn add_meta(req: &mut Request, meta: &Pairs) -> Result<()> {
                 "metadata names are case-insensitive and this one is given twice",
             ));
         }
-        req.headers.push((header, trim_blanks(value).to_string()));
+        req.headers.push((header, trim_blanks(value).into()));
     }
     Ok(())
 }
@@ -117,8 +117,8 @@ fn add_meta(req: &mut Request, meta: &Pairs) -> Result<()> {
 /// ```
 /// assert_eq!(oss_symlink::symlink::tagging_query(&[("team", "web & mobile")]), "team=web%20%26%20mobile");
 /// ```
-pub fn tagging_query(tags: &Pairs) -> String {
-    let mut out = String::new();
+pub fn tagging_query(tags: &Pairs) -> Str {
+    let mut out = Str::new();
     for (i, (k, v)) in tags.iter().enumerate() {
         if i > 0 {
             out.push('&');

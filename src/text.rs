@@ -2,7 +2,7 @@
 //! ends up in the WebAssembly module: decimal numbers, concatenation, safe character names and
 //! UTF-16 lengths.
 
-use alloc::string::String;
+use crate::Str;
 
 /// The decimal form of `n`.
 ///
@@ -10,15 +10,15 @@ use alloc::string::String;
 /// assert_eq!(oss_symlink::text::decimal(604800), "604800");
 /// assert_eq!(oss_symlink::text::decimal(0), "0");
 /// ```
-pub fn decimal(n: u64) -> String {
-    let mut out = String::new();
+pub fn decimal(n: u64) -> Str {
+    let mut out = Str::new();
     push_decimal(&mut out, n);
     out
 }
 
 /// Appends the decimal form of `n` (most significant digit first, by recursion: no buffer to
 /// index).
-pub fn push_decimal(out: &mut String, n: u64) {
+pub fn push_decimal(out: &mut Str, n: u64) {
     if n >= 10 {
         push_decimal(out, n / 10);
     }
@@ -26,10 +26,21 @@ pub fn push_decimal(out: &mut String, n: u64) {
 }
 
 /// `parts` joined, without `[&str]::concat` (whose generic code is large in WebAssembly).
-pub fn cat(parts: &[&str]) -> String {
-    let mut out = String::new();
+pub fn cat(parts: &[&str]) -> Str {
+    let mut out = Str::new();
     for p in parts {
         out.push_str(p);
+    }
+    out
+}
+
+/// `s` with its ASCII letters in lower case (`upper`: upper case).
+pub fn ascii_case(s: &str, upper: bool) -> Str {
+    let mut out = Str::from(s);
+    if upper {
+        out.make_ascii_uppercase();
+    } else {
+        out.make_ascii_lowercase();
     }
     out
 }
@@ -40,10 +51,10 @@ pub fn cat(parts: &[&str]) -> String {
 /// assert_eq!(oss_symlink::text::char_name('\n'), "U+000A");
 /// assert_eq!(oss_symlink::text::char_name('😀'), "U+1F600");
 /// ```
-pub fn char_name(c: char) -> String {
+pub fn char_name(c: char) -> Str {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let n = c as u32;
-    let mut out = String::from("U+");
+    let mut out = Str::from("U+");
     let mut shift = 20;
     loop {
         let digit = (n >> shift) & 0xF;
@@ -97,8 +108,8 @@ pub fn find_char(s: &str, pred: fn(char) -> bool) -> Option<char> {
 }
 
 /// `bytes` as text when they are well-formed UTF-8.
-pub fn utf8_string(bytes: &[u8]) -> Option<String> {
-    let mut out = String::with_capacity(bytes.len());
+pub fn utf8_string(bytes: &[u8]) -> Option<Str> {
+    let mut out = Str::new();
     let mut rest = bytes;
     while !rest.is_empty() {
         let (c, len) = next_char(rest)?;

@@ -1,7 +1,7 @@
 //! UTC date formatting for the signer. The time is always an input (seconds since the Unix
 //! epoch): the core never reads a clock.
 
-use alloc::string::String;
+use crate::Str;
 
 /// `YYYYMMDD` and `YYYYMMDDTHHMMSSZ` for a Unix time in seconds.
 ///
@@ -10,7 +10,7 @@ use alloc::string::String;
 /// assert_eq!(day, "20231216");
 /// assert_eq!(stamp, "20231216T162057Z");
 /// ```
-pub fn oss_dates(unix_seconds: i64) -> (String, String) {
+pub fn oss_dates(unix_seconds: i64) -> (Str, Str) {
     let days = unix_seconds.div_euclid(86_400);
     let secs = unix_seconds.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -28,8 +28,8 @@ pub fn oss_dates(unix_seconds: i64) -> (String, String) {
 pub const MIN_UNIX_SECONDS: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
 pub const MAX_UNIX_SECONDS: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
 
-fn format_date(y: i64, m: i64, d: i64) -> String {
-    let mut s = String::with_capacity(16);
+fn format_date(y: i64, m: i64, d: i64) -> Str {
+    let mut s = Str::new();
     push_two(&mut s, y / 100);
     push_two(&mut s, y % 100);
     push_two(&mut s, m);
@@ -37,7 +37,7 @@ fn format_date(y: i64, m: i64, d: i64) -> String {
     s
 }
 
-fn push_two(s: &mut String, n: i64) {
+fn push_two(s: &mut Str, n: i64) {
     let n = n.rem_euclid(100) as u8;
     s.push(char::from(b'0' + n / 10));
     s.push(char::from(b'0' + n % 10));

@@ -1,7 +1,7 @@
 //! Input rules, checked before anything is signed or sent. Each check names the field it is
 //! about, so a caller can tell the user exactly what to fix.
 
-use alloc::string::String;
+use crate::Str;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::text::{after_prefix, all, cat, char_count, char_name, decimal, find_char};
@@ -81,7 +81,7 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
     Ok(())
 }
 
-fn format_len(what: &str, len: usize) -> String {
+fn format_len(what: &str, len: usize) -> Str {
     cat(&[
         what,
         " must be 1 to 1023 bytes of UTF-8, got ",
@@ -194,7 +194,7 @@ pub fn meta_name(name: &str, field: &str) -> Result<()> {
 /// let over = vec![("x-oss-meta-k".to_string(), "v".repeat(8192 - 11))];
 /// assert!(user_metadata(&over).is_err());
 /// ```
-pub fn user_metadata(headers: &[(String, String)]) -> Result<()> {
+pub fn user_metadata(headers: &[(Str, Str)]) -> Result<()> {
     const PREFIX: &str = "x-oss-meta-";
     let mut total = 0usize;
     for (name, value) in headers {

@@ -6,8 +6,10 @@
 //! JavaScript counts), `:`, and the text; an answer starting with `!` is an error, whose list is
 //! code, field and message. `ts/core.ts` packs and unpacks.
 
+use crate::List;
 use alloc::string::String;
-use alloc::vec::Vec;
+
+use crate::Str;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
@@ -20,7 +22,7 @@ use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
 use crate::validate;
 
-type Pairs<'a> = Vec<(&'a str, &'a str)>;
+type Pairs<'a> = List<(&'a str, &'a str)>;
 
 /// What [`call`] does; the numbers are the ones `ts/core.ts` sends.
 const PREPARE: u32 = 0;
@@ -53,10 +55,9 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
         out.text.push('!');
         out.items(&[e.code.as_str(), &e.field, &e.message]);
     }
-    let mut answer = out.text;
-    // wasm-bindgen hands the answer over as a boxed str, which shrinks it to its length: do that
-    // now, while the arena still belongs to this call (it starts afresh after `call_done`).
-    answer.shrink_to_fit();
+    // wasm-bindgen hands the answer over as a boxed str, shrunk to its length: made now, while
+    // the arena still belongs to this call (it starts afresh after `call_done`).
+    let answer = out.text.into_string();
     crate::arena::call_done();
     answer
 }
@@ -126,15 +127,15 @@ impl<'a> Packed<'a> {
     }
 
     fn pairs(&mut self) -> Result<Pairs<'a>, Error> {
-        let mut out = Vec::new();
+        let mut out = List::new();
         for _ in 0..self.number()? {
             out.push((self.text()?, self.text()?));
         }
         Ok(out)
     }
 
-    fn list(&mut self) -> Result<Vec<&'a str>, Error> {
-        let mut out = Vec::new();
+    fn list(&mut self) -> Result<List<&'a str>, Error> {
+        let mut out = List::new();
         for _ in 0..self.number()? {
             out.push(self.text()?);
         }
@@ -189,7 +190,7 @@ fn seconds(ms: f64) -> Result<i64, Error> {
 
 #[derive(Default)]
 struct Answer {
-    text: String,
+    text: Str,
 }
 
 impl Answer {
@@ -205,7 +206,7 @@ impl Answer {
         }
     }
 
-    fn pairs(&mut self, pairs: &[(String, String)]) {
+    fn pairs(&mut self, pairs: &[(Str, Str)]) {
         for (k, v) in pairs {
             self.items(&[k, v]);
         }
@@ -318,7 +319,7 @@ fn check_settings(p: &mut Packed) -> Result<(), Error> {
 /// additional header names. Answer: url, signature, string to sign, canonical request, the number
 /// of headers, the headers (names and values), then the query parameters (names and values).
 fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Error> {
-    let method = p.string("method")?.to_ascii_uppercase();
+    let method = crate::text::ascii_case(p.string("method")?, true);
     if method.is_empty() || !all(method.as_bytes(), |b| b.is_ascii_uppercase()) {
         return Err(Error::new(
             ErrorCode::InvalidMethod,
@@ -363,7 +364,7 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
         &signed.string_to_sign,
         &signed.canonical_request,
     ]);
-    let mut count = String::new();
+    let mut count = Str::new();
     push_decimal(&mut count, http.headers.len() as u64);
     out.item(&count);
     out.pairs(&http.headers);

@@ -1,0 +1,433 @@
+//! The WebAssembly module's growable list, text and box: [`List`], [`Str`] and [`Own`], in place
+//! of `Vec`, `String` and `Box`. The standard ones carry `alloc`'s capacity arithmetic, shrinking,
+//! out-of-memory and capacity-overflow paths and the `core::fmt` code those keep (about 1 KB of
+//! the gzip module). Here memory comes from the bump arena (`arena`), whose `realloc` grows the
+//! last allocation in place, and running out of memory traps, as the arena itself does: the
+//! JavaScript bridge turns a trap into an `OssError` and resets the module.
+//!
+//! Outside WebAssembly the core uses `Vec`, `String` and `Box` under the same names (the API used
+//! is the subset both share); these types are compiled and unit-tested there too, over the
+//! system allocator.
+
+use alloc::alloc::{alloc, realloc};
+use core::alloc::Layout;
+use core::ptr::NonNull;
+
+/// Ends the call: out of memory, or a size no allocation can have.
+#[cold]
+fn out_of_memory() -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    panic!("out of memory");
+}
+
+/// Room for `more` items of `size` bytes past `len` in a list of `cap` at `ptr` (allocated
+/// with `cap * size` bytes and `align`, or nothing when `cap` is 0): the memory, moved or grown,
+/// and its new capacity. Not generic, and out of line: every list shares this one copy.
+#[inline(never)]
+fn grow(
+    ptr: *mut u8,
+    (len, cap): (usize, usize),
+    more: usize,
+    (size, align): (usize, usize),
+) -> (NonNull<u8>, usize) {
+    let new_cap = match len.checked_add(more) {
+        Some(need) => need.max(cap * 2).max(8),
+        None => out_of_memory(),
+    };
+    // A size past `isize::MAX` would break `Layout`'s rule (the arena's limit is far below).
+    let new = match new_cap.checked_mul(size) {
+        Some(bytes) if bytes <= isize::MAX as usize / 2 => bytes,
+        _ => out_of_memory(),
+    };
+    // SAFETY: `new` is non-zero and within `Layout`'s bounds; `align` is a type's alignment;
+    // `ptr` was allocated with `(cap * size, align)` by this function when `cap` is not 0.
+    let moved = unsafe {
+        if cap == 0 {
+            alloc(Layout::from_size_align_unchecked(new, align))
+        } else {
+            realloc(
+                ptr,
+                Layout::from_size_align_unchecked(cap * size, align),
+                new,
+            )
+        }
+    };
+    match NonNull::new(moved) {
+        Some(p) => (p, new_cap),
+        None => out_of_memory(),
+    }
+}
+
+/// A growable list (what the core used `Vec` for).
+pub struct List<T> {
+    ptr: NonNull<T>,
+    len: usize,
+    cap: usize,
+}
+
+impl<T> List<T> {
+    const SIZE: usize = {
+        assert!(
+            core::mem::size_of::<T>() > 0,
+            "no lists of zero-sized items"
+        );
+        core::mem::size_of::<T>()
+    };
+
+    pub const fn new() -> Self {
+        List {
+            ptr: NonNull::dangling(),
+            len: 0,
+            cap: 0,
+        }
+    }
+
+    /// Room for `more` items past the current ones.
+    #[inline]
+    fn reserve(&mut self, more: usize) {
+        if self.cap - self.len < more {
+            let layout = (Self::SIZE, core::mem::align_of::<T>());
+            let (ptr, cap) = grow(self.ptr.as_ptr().cast(), (self.len, self.cap), more, layout);
+            self.ptr = ptr.cast();
+            self.cap = cap;
+        }
+    }
+
+    pub fn push(&mut self, item: T) {
+        self.reserve(1);
+        // SAFETY: `reserve` made room for one more item past `len`.
+        unsafe { self.ptr.as_ptr().add(self.len).write(item) };
+        self.len += 1;
+    }
+
+    pub fn pop(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        // SAFETY: the item at `len` was initialized, and is no longer counted as held.
+        Some(unsafe { self.ptr.as_ptr().add(self.len).read() })
+    }
+
+    /// Drops every item (in WebAssembly: forgets them, see `Drop`), keeping the memory.
+    pub fn clear(&mut self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        let items: *mut [T] = &mut **self;
+        self.len = 0;
+        // SAFETY: the items were initialized and are no longer counted as held.
+        #[cfg(not(target_arch = "wasm32"))]
+        unsafe {
+            core::ptr::drop_in_place(items)
+        };
+    }
+
+    pub fn as_slice(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T: Copy> List<T> {
+    pub fn extend_from_slice(&mut self, items: &[T]) {
+        self.reserve(items.len());
+        // SAFETY: `reserve` made room for `items` past `len`; a list and a slice borrowed
+        // alongside it never overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                items.as_ptr(),
+                self.ptr.as_ptr().add(self.len),
+                items.len(),
+            )
+        };
+        self.len += items.len();
+    }
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> core::ops::Deref for List<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr` holds `len` initialized items (or is dangling and aligned when `len` is 0).
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T> core::ops::DerefMut for List<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as for `deref`, and `&mut self` is the only way to the items.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+/// In WebAssembly a list has no destructor: the arena frees nothing and starts afresh after each
+/// call, and what lists hold there (text, borrowed slices) needs no dropping, so the module
+/// carries no drop code for them. Elsewhere a list frees its items and its memory.
+#[cfg(not(target_arch = "wasm32"))]
+impl<T> Drop for List<T> {
+    fn drop(&mut self) {
+        self.clear();
+        if self.cap > 0 {
+            // SAFETY: allocated by `grow` with this size and alignment.
+            unsafe {
+                alloc::alloc::dealloc(
+                    self.ptr.as_ptr().cast(),
+                    Layout::from_size_align_unchecked(
+                        self.cap * Self::SIZE,
+                        core::mem::align_of::<T>(),
+                    ),
+                )
+            };
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a List<T> {
+    type Item = &'a T;
+    type IntoIter = core::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: Clone> Clone for List<T> {
+    fn clone(&self) -> Self {
+        let mut out = List::new();
+        for item in self.iter() {
+            out.push(item.clone());
+        }
+        out
+    }
+}
+
+impl<T: PartialEq> PartialEq for List<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Eq> Eq for List<T> {}
+
+impl<T: PartialOrd> PartialOrd for List<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        (**self).partial_cmp(&**other)
+    }
+}
+
+impl<T: Ord> Ord for List<T> {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// Growable UTF-8 text (what the core used `String` for): only text is ever appended.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Str(List<u8>);
+
+impl Str {
+    pub const fn new() -> Self {
+        Str(List::new())
+    }
+
+    pub fn push_str(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    pub fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub fn as_str(&self) -> &str {
+        self
+    }
+
+    /// Changing the case of ASCII letters keeps the text UTF-8.
+    pub fn make_ascii_lowercase(&mut self) {
+        self.0.make_ascii_lowercase();
+    }
+
+    pub fn make_ascii_uppercase(&mut self) {
+        self.0.make_ascii_uppercase();
+    }
+
+    /// The text as a `String` whose capacity is its length, for wasm-bindgen to hand over to
+    /// JavaScript: it boxes a `String` first, and with the capacity seen to be the length its
+    /// shrinking code (and `alloc`'s error paths behind it) folds away.
+    pub fn into_string(self) -> alloc::string::String {
+        if self.is_empty() {
+            return alloc::string::String::new();
+        }
+        let bytes = core::mem::ManuallyDrop::new(self.0);
+        let (len, cap) = (bytes.len, bytes.cap);
+        let ptr = if len == cap {
+            bytes.ptr
+        } else {
+            // SAFETY: `len` (not 0) is within the allocation of `cap` bytes made by `grow`.
+            let shrunk = unsafe {
+                realloc(
+                    bytes.ptr.as_ptr(),
+                    Layout::from_size_align_unchecked(cap, 1),
+                    len,
+                )
+            };
+            match NonNull::new(shrunk) {
+                Some(p) => p,
+                None => out_of_memory(),
+            }
+        };
+        // SAFETY: `len` bytes of UTF-8 (only text is appended), allocated by the global
+        // allocator with exactly `len` bytes and alignment 1: what `String::from_raw_parts` asks
+        // for.
+        unsafe { alloc::string::String::from_raw_parts(ptr.as_ptr(), len, len) }
+    }
+}
+
+impl core::ops::Deref for Str {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        // SAFETY: only `&str` and `char`s are ever appended, so the bytes are UTF-8.
+        unsafe { core::str::from_utf8_unchecked(&self.0) }
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Self {
+        let mut out = Str::new();
+        out.push_str(s);
+        out
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Str {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl core::fmt::Display for Str {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl core::fmt::Debug for Str {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+/// A value on the heap (what the core used `Box` for).
+pub struct Own<T>(List<T>);
+
+impl<T> Own<T> {
+    pub fn new(value: T) -> Self {
+        let mut one = List::new();
+        one.push(value);
+        Own(one)
+    }
+}
+
+impl<T> core::ops::Deref for Own<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: an `Own` always holds its one item.
+        unsafe { &*self.0.ptr.as_ptr() }
+    }
+}
+
+impl<T: Clone> Clone for Own<T> {
+    fn clone(&self) -> Self {
+        Own::new((**self).clone())
+    }
+}
+
+impl<T: PartialEq> PartialEq for Own<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Eq> Eq for Own<T> {}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for Own<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn lists_grow_pop_clear_and_drop_their_items() {
+        let mut list: List<(Str, u64)> = List::new();
+        let mut reference = Vec::new();
+        for i in 0..1000u64 {
+            let text = Str::from(crate::text::decimal(i).as_str());
+            reference.push((String::from(text.as_str()), i));
+            list.push((text, i));
+        }
+        assert_eq!(list.len(), 1000);
+        for (ours, theirs) in list.iter().zip(&reference) {
+            assert_eq!((ours.0.as_str(), ours.1), (theirs.0.as_str(), theirs.1));
+        }
+        assert_eq!(list.pop().map(|p| p.1), Some(999));
+        let copy = list.clone();
+        assert!(copy == list);
+        list.clear();
+        assert!(list.is_empty() && list.pop().is_none());
+        assert_eq!(copy.len(), 999);
+    }
+
+    #[test]
+    fn text_appends_and_boxes() {
+        let mut s = Str::new();
+        assert_eq!(s.clone().into_string(), "");
+        for _ in 0..100 {
+            s.push_str("ab");
+            s.push('中');
+            s.push('😀');
+        }
+        assert_eq!(s.len(), 100 * 9);
+        assert!(s.starts_with("ab中😀ab"));
+        let string = s.clone().into_string();
+        assert_eq!((string.as_str(), string.capacity()), (s.as_str(), s.len()));
+        let (a, ab, b) = (Str::from("a"), Str::from("ab"), Str::from("b"));
+        assert!(a < ab && ab < b && b > a);
+        assert_eq!(*Own::new(Str::from("x")), "x");
+    }
+}
