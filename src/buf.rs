@@ -22,100 +22,105 @@ fn out_of_memory() -> ! {
     panic!("out of memory");
 }
 
-/// Room for `more` items of `size` bytes past `len` in a list of `cap` at `ptr` (allocated
-/// with `cap * size` bytes and `align`, or nothing when `cap` is 0): the memory, moved or grown,
-/// and its new capacity. Not generic, and out of line: every list shares this one copy.
-#[inline(never)]
-fn grow(
-    ptr: *mut u8,
-    (len, cap): (usize, usize),
-    more: usize,
-    (size, align): (usize, usize),
-) -> (NonNull<u8>, usize) {
-    let new_cap = match len.checked_add(more) {
-        Some(need) => need.max(cap * 2).max(8),
-        None => out_of_memory(),
-    };
-    // A size past `isize::MAX` would break `Layout`'s rule (the arena's limit is far below).
-    let new = match new_cap.checked_mul(size) {
-        Some(bytes) if bytes <= isize::MAX as usize / 2 => bytes,
-        _ => out_of_memory(),
-    };
-    // SAFETY: `new` is non-zero and within `Layout`'s bounds; `align` is a type's alignment;
-    // `ptr` was allocated with `(cap * size, align)` by this function when `cap` is not 0.
-    let moved = unsafe {
-        if cap == 0 {
-            alloc(Layout::from_size_align_unchecked(new, align))
-        } else {
-            realloc(
-                ptr,
-                Layout::from_size_align_unchecked(cap * size, align),
-                new,
-            )
+/// A list's memory, its items untyped: the growth code is not generic, and exists once.
+struct Raw {
+    ptr: NonNull<u8>,
+    /// Items held, and items there is room for.
+    len: usize,
+    cap: usize,
+}
+
+impl Raw {
+    /// Counts `more` items as held and returns where the first of them goes, after making room
+    /// for them: items of `size` bytes and `align`, the memory allocated by this function with
+    /// `cap * size` bytes (or not at all when `cap` is 0). Out of line: one copy for every list.
+    #[inline(never)]
+    fn claim(&mut self, more: usize, (size, align): (usize, usize)) -> *mut u8 {
+        let Some(need) = self.len.checked_add(more) else {
+            out_of_memory()
+        };
+        if need > self.cap {
+            let cap = need.max(self.cap * 2).max(8);
+            // A size past `isize::MAX` would break `Layout`'s rule (the arena's limit is far
+            // below).
+            let bytes = match cap.checked_mul(size) {
+                Some(bytes) if bytes <= isize::MAX as usize / 2 => bytes,
+                _ => out_of_memory(),
+            };
+            // SAFETY: `bytes` is non-zero (`size` is, see `List::SIZE`) and within `Layout`'s
+            // bounds; `align` is a type's alignment; `ptr` was allocated here with
+            // `(cap * size, align)` when `cap` is not 0.
+            let moved = unsafe {
+                if self.cap == 0 {
+                    alloc(Layout::from_size_align_unchecked(bytes, align))
+                } else {
+                    let old = Layout::from_size_align_unchecked(self.cap * size, align);
+                    realloc(self.ptr.as_ptr(), old, bytes)
+                }
+            };
+            self.ptr = match NonNull::new(moved) {
+                Some(p) => p,
+                None => out_of_memory(),
+            };
+            self.cap = cap;
         }
-    };
-    match NonNull::new(moved) {
-        Some(p) => (p, new_cap),
-        None => out_of_memory(),
+        let at = self.len * size;
+        self.len = need;
+        // SAFETY: `at` is within the allocation of `cap * size` bytes.
+        unsafe { self.ptr.as_ptr().add(at) }
     }
 }
 
 /// A growable list (what the core used `Vec` for).
 pub struct List<T> {
-    ptr: NonNull<T>,
-    len: usize,
-    cap: usize,
+    raw: Raw,
+    items: core::marker::PhantomData<T>,
 }
 
 impl<T> List<T> {
-    const SIZE: usize = {
+    const LAYOUT: (usize, usize) = {
         assert!(
             core::mem::size_of::<T>() > 0,
             "no lists of zero-sized items"
         );
-        core::mem::size_of::<T>()
+        (core::mem::size_of::<T>(), core::mem::align_of::<T>())
     };
 
     pub const fn new() -> Self {
         List {
-            ptr: NonNull::dangling(),
-            len: 0,
-            cap: 0,
+            raw: Raw {
+                ptr: NonNull::<T>::dangling().cast(),
+                len: 0,
+                cap: 0,
+            },
+            items: core::marker::PhantomData,
         }
     }
 
-    /// Room for `more` items past the current ones.
-    #[inline]
-    fn reserve(&mut self, more: usize) {
-        if self.cap - self.len < more {
-            let layout = (Self::SIZE, core::mem::align_of::<T>());
-            let (ptr, cap) = grow(self.ptr.as_ptr().cast(), (self.len, self.cap), more, layout);
-            self.ptr = ptr.cast();
-            self.cap = cap;
-        }
+    fn ptr(&self) -> *mut T {
+        self.raw.ptr.as_ptr().cast()
     }
 
     pub fn push(&mut self, item: T) {
-        self.reserve(1);
-        // SAFETY: `reserve` made room for one more item past `len`.
-        unsafe { self.ptr.as_ptr().add(self.len).write(item) };
-        self.len += 1;
+        let slot = self.raw.claim(1, Self::LAYOUT).cast::<T>();
+        // SAFETY: `claim` made room for the item there, aligned for `T`.
+        unsafe { slot.write(item) };
     }
 
     pub fn pop(&mut self) -> Option<T> {
-        if self.len == 0 {
+        if self.raw.len == 0 {
             return None;
         }
-        self.len -= 1;
+        self.raw.len -= 1;
         // SAFETY: the item at `len` was initialized, and is no longer counted as held.
-        Some(unsafe { self.ptr.as_ptr().add(self.len).read() })
+        Some(unsafe { self.ptr().add(self.raw.len).read() })
     }
 
     /// Drops every item (in WebAssembly: forgets them, see `Drop`), keeping the memory.
     pub fn clear(&mut self) {
         #[cfg(not(target_arch = "wasm32"))]
         let items: *mut [T] = &mut **self;
-        self.len = 0;
+        self.raw.len = 0;
         // SAFETY: the items were initialized and are no longer counted as held.
         #[cfg(not(target_arch = "wasm32"))]
         unsafe {
@@ -130,17 +135,10 @@ impl<T> List<T> {
 
 impl<T: Copy> List<T> {
     pub fn extend_from_slice(&mut self, items: &[T]) {
-        self.reserve(items.len());
-        // SAFETY: `reserve` made room for `items` past `len`; a list and a slice borrowed
-        // alongside it never overlap.
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                items.as_ptr(),
-                self.ptr.as_ptr().add(self.len),
-                items.len(),
-            )
-        };
-        self.len += items.len();
+        let slots = self.raw.claim(items.len(), Self::LAYOUT).cast::<T>();
+        // SAFETY: `claim` made room for `items` there; a list and a slice borrowed alongside it
+        // never overlap.
+        unsafe { core::ptr::copy_nonoverlapping(items.as_ptr(), slots, items.len()) };
     }
 }
 
@@ -155,14 +153,14 @@ impl<T> core::ops::Deref for List<T> {
 
     fn deref(&self) -> &[T] {
         // SAFETY: `ptr` holds `len` initialized items (or is dangling and aligned when `len` is 0).
-        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+        unsafe { core::slice::from_raw_parts(self.ptr(), self.raw.len) }
     }
 }
 
 impl<T> core::ops::DerefMut for List<T> {
     fn deref_mut(&mut self) -> &mut [T] {
         // SAFETY: as for `deref`, and `&mut self` is the only way to the items.
-        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+        unsafe { core::slice::from_raw_parts_mut(self.ptr(), self.raw.len) }
     }
 }
 
@@ -173,15 +171,13 @@ impl<T> core::ops::DerefMut for List<T> {
 impl<T> Drop for List<T> {
     fn drop(&mut self) {
         self.clear();
-        if self.cap > 0 {
-            // SAFETY: allocated by `grow` with this size and alignment.
+        if self.raw.cap > 0 {
+            let (size, align) = Self::LAYOUT;
+            // SAFETY: allocated by `Raw::claim` with this size and alignment.
             unsafe {
                 alloc::alloc::dealloc(
-                    self.ptr.as_ptr().cast(),
-                    Layout::from_size_align_unchecked(
-                        self.cap * Self::SIZE,
-                        core::mem::align_of::<T>(),
-                    ),
+                    self.raw.ptr.as_ptr(),
+                    Layout::from_size_align_unchecked(self.raw.cap * size, align),
                 )
             };
         }
@@ -234,8 +230,14 @@ impl<T: core::fmt::Debug> core::fmt::Debug for List<T> {
 }
 
 /// Growable UTF-8 text (what the core used `String` for): only text is ever appended.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Str(List<u8>);
+
+impl Clone for Str {
+    fn clone(&self) -> Self {
+        Str::from(self.as_str())
+    }
+}
 
 impl Str {
     pub const fn new() -> Self {
@@ -275,14 +277,14 @@ impl Str {
             return alloc::string::String::new();
         }
         let bytes = core::mem::ManuallyDrop::new(self.0);
-        let (len, cap) = (bytes.len, bytes.cap);
+        let (len, cap) = (bytes.raw.len, bytes.raw.cap);
         let ptr = if len == cap {
-            bytes.ptr
+            bytes.raw.ptr
         } else {
-            // SAFETY: `len` (not 0) is within the allocation of `cap` bytes made by `grow`.
+            // SAFETY: `len` (not 0) is within the allocation of `cap` bytes made by `Raw::claim`.
             let shrunk = unsafe {
                 realloc(
-                    bytes.ptr.as_ptr(),
+                    bytes.raw.ptr.as_ptr(),
                     Layout::from_size_align_unchecked(cap, 1),
                     len,
                 )
@@ -362,7 +364,7 @@ impl<T> core::ops::Deref for Own<T> {
 
     fn deref(&self) -> &T {
         // SAFETY: an `Own` always holds its one item.
-        unsafe { &*self.0.ptr.as_ptr() }
+        unsafe { &*self.0.ptr() }
     }
 }
 
