@@ -269,35 +269,31 @@ impl Str {
         self.0.make_ascii_uppercase();
     }
 
-    /// The text as a `String` whose capacity is its length, for wasm-bindgen to hand over to
-    /// JavaScript: it boxes a `String` first, and with the capacity seen to be the length its
-    /// shrinking code (and `alloc`'s error paths behind it) folds away.
-    pub fn into_string(self) -> alloc::string::String {
+    /// Gives the text up as `(pointer, length)`: `length` bytes of UTF-8 in an allocation of
+    /// exactly that size and alignment 1 made by the global allocator, whoever frees it with
+    /// that layout (wasm-bindgen's `__wbindgen_free`, once JavaScript has read it); nothing to
+    /// free when the length is 0.
+    pub fn into_raw(self) -> (*mut u8, usize) {
         if self.is_empty() {
-            return alloc::string::String::new();
+            return (NonNull::dangling().as_ptr(), 0);
         }
         let bytes = core::mem::ManuallyDrop::new(self.0);
         let (len, cap) = (bytes.raw.len, bytes.raw.cap);
-        let ptr = if len == cap {
-            bytes.raw.ptr
-        } else {
-            // SAFETY: `len` (not 0) is within the allocation of `cap` bytes made by `Raw::claim`.
-            let shrunk = unsafe {
-                realloc(
-                    bytes.raw.ptr.as_ptr(),
-                    Layout::from_size_align_unchecked(cap, 1),
-                    len,
-                )
-            };
-            match NonNull::new(shrunk) {
-                Some(p) => p,
-                None => out_of_memory(),
-            }
+        if len == cap {
+            return (bytes.raw.ptr.as_ptr(), len);
+        }
+        // SAFETY: `len` (not 0) is within the allocation of `cap` bytes made by `Raw::claim`.
+        let shrunk = unsafe {
+            realloc(
+                bytes.raw.ptr.as_ptr(),
+                Layout::from_size_align_unchecked(cap, 1),
+                len,
+            )
         };
-        // SAFETY: `len` bytes of UTF-8 (only text is appended), allocated by the global
-        // allocator with exactly `len` bytes and alignment 1: what `String::from_raw_parts` asks
-        // for.
-        unsafe { alloc::string::String::from_raw_parts(ptr.as_ptr(), len, len) }
+        if shrunk.is_null() {
+            out_of_memory()
+        }
+        (shrunk, len)
     }
 }
 
@@ -418,7 +414,15 @@ mod tests {
     #[test]
     fn text_appends_and_boxes() {
         let mut s = Str::new();
-        assert_eq!(s.clone().into_string(), "");
+        // SAFETY (test): `into_raw` gives a `String`'s parts (capacity = length).
+        let string = |s: Str| unsafe {
+            let (ptr, len) = s.into_raw();
+            String::from_raw_parts(ptr, len, len)
+        };
+        assert_eq!(string(s.clone()), "");
+        let mut emptied = Str::from("abc");
+        emptied.clear();
+        assert_eq!(string(emptied), "");
         for _ in 0..100 {
             s.push_str("ab");
             s.push('中');
@@ -426,7 +430,7 @@ mod tests {
         }
         assert_eq!(s.len(), 100 * 9);
         assert!(s.starts_with("ab中😀ab"));
-        let string = s.clone().into_string();
+        let string = string(s.clone());
         assert_eq!((string.as_str(), string.capacity()), (s.as_str(), s.len()));
         let (a, ab, b) = (Str::from("a"), Str::from("ab"), Str::from("b"));
         assert!(a < ab && ab < b && b > a);

@@ -6,11 +6,11 @@
 //! JavaScript counts), `:`, and the text; an answer starting with `!` is an error, whose list is
 //! code, field and message. `ts/core.ts` packs and unpacks.
 
-use crate::List;
-use alloc::string::String;
-
-use crate::Str;
+use wasm_bindgen::convert::{FromWasmAbi, IntoWasmAbi, WasmSlice};
+use wasm_bindgen::describe::WasmDescribe;
 use wasm_bindgen::prelude::*;
+
+use crate::{List, Str};
 
 use crate::error::{Error, ErrorCode};
 use crate::object::{object_request, ObjectMethod};
@@ -35,10 +35,10 @@ const CHECK_SETTINGS: u32 = 4;
 /// 2 parse an error answer, 3 parse a GetSymlink answer, 4 check a client's settings. `number` is the time in milliseconds
 /// (0, 1) or the HTTP status (2). The fields of `text` and their order are in each function below.
 #[wasm_bindgen]
-pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
+pub fn call(kind: u32, text: InText, lengths: InLengths, number: f64) -> OutText {
     let mut input = Packed {
-        text,
-        lengths: lengths.iter(),
+        text: text.as_str(),
+        lengths: lengths.as_slice().iter(),
     };
     let mut out = Answer::default();
     let done = match kind {
@@ -55,11 +55,98 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
         out.text.push('!');
         out.items(&[e.code.as_str(), &e.field, &e.message]);
     }
-    // wasm-bindgen hands the answer over as a boxed str, shrunk to its length: made now, while
-    // the arena still belongs to this call (it starts afresh after `call_done`).
-    let answer = out.text.into_string();
+    // Shrunk to its length now, while the arena still belongs to this call (it starts afresh
+    // after `call_done`).
+    let answer = OutText(out.text.into_raw());
     crate::arena::call_done();
     answer
+}
+
+// ---- the boundary -------------------------------------------------------------------------
+
+// `call`'s arguments and answer as they cross into and out of the module. wasm-bindgen's own
+// conversions for `&str`, `&[u32]` and `String` pass through `Vec::into_boxed_slice`, whose
+// shrinking code keeps `alloc`'s error paths and their formatting in the module (about 0.3 KB
+// gzip); these read and hand over the same memory directly. Each describes itself as the type it
+// stands for, so the generated JavaScript is the same.
+
+/// The packed text: UTF-8 that the glue wrote into memory it allocated for this call
+/// (`__wbindgen_malloc`, so the arena) and hands over.
+pub struct InText(WasmSlice);
+
+/// The field lengths, likewise.
+pub struct InLengths(WasmSlice);
+
+/// The answer: `(pointer, length)` of UTF-8 that the glue reads and then frees.
+pub struct OutText((*mut u8, usize));
+
+impl InText {
+    fn as_str(&self) -> &str {
+        // SAFETY: the glue wrote `len` bytes of UTF-8 (TextEncoder's output) at `ptr`, as for
+        // wasm-bindgen's `&str`; the memory stays untouched until the call returns.
+        unsafe {
+            core::str::from_utf8_unchecked(core::slice::from_raw_parts(
+                self.0.ptr.into_usize() as *const u8,
+                self.0.len.into_usize(),
+            ))
+        }
+    }
+}
+
+impl InLengths {
+    fn as_slice(&self) -> &[u32] {
+        // SAFETY: the glue wrote `len` numbers at `ptr`, aligned for `u32`, as for wasm-bindgen's
+        // `&[u32]`; the memory stays untouched until the call returns.
+        unsafe {
+            core::slice::from_raw_parts(
+                self.0.ptr.into_usize() as *const u32,
+                self.0.len.into_usize(),
+            )
+        }
+    }
+}
+
+impl WasmDescribe for InText {
+    fn describe() {
+        <&str>::describe()
+    }
+}
+
+impl WasmDescribe for InLengths {
+    fn describe() {
+        <&[u32]>::describe()
+    }
+}
+
+impl WasmDescribe for OutText {
+    fn describe() {
+        <alloc::string::String>::describe()
+    }
+}
+
+impl FromWasmAbi for InText {
+    type Abi = WasmSlice;
+
+    unsafe fn from_abi(js: WasmSlice) -> Self {
+        InText(js)
+    }
+}
+
+impl FromWasmAbi for InLengths {
+    type Abi = WasmSlice;
+
+    unsafe fn from_abi(js: WasmSlice) -> Self {
+        InLengths(js)
+    }
+}
+
+impl IntoWasmAbi for OutText {
+    type Abi = WasmSlice;
+
+    fn into_abi(self) -> WasmSlice {
+        let (ptr, len) = self.0;
+        WasmSlice::from_usize(ptr as usize, len)
+    }
 }
 
 // ---- input --------------------------------------------------------------------------------
