@@ -15,6 +15,7 @@
 //! | [`symlink`], [`object`] | the operations' requests |
 //! | [`prepare`] | client settings + operation → signed HTTP request |
 //! | [`response`] | error answers and GetSymlink headers |
+//! | [`buf`] | growable lists and text over the WebAssembly module's bump arena |
 //! | `wasm` | the WebAssembly export (one packed string in, one string out) |
 //!
 //! In WebAssembly the crate is `no_std`, with a bump arena for memory and a trap for a panic:
