@@ -1,10 +1,10 @@
 //! The WebAssembly module's growable list, text and box: [`List`], [`Str`] and [`Own`], in place
 //! of `Vec`, `String` and `Box`. The standard ones carry `alloc`'s capacity arithmetic, shrinking,
 //! out-of-memory and capacity-overflow paths and the `core::fmt` code those keep (with the
-//! boundary types of `wasm`, which keep wasm-bindgen's conversions from bringing them back, about
-//! 1 KB of the gzip module). Here memory comes from the bump arena (`arena`), whose `realloc` grows the
-//! last allocation in place, and running out of memory traps, as the arena itself does: the
-//! JavaScript bridge turns a trap into an `OssError` and resets the module.
+//! boundary types of `wasm`, which keep wasm-bindgen's conversions from bringing them back,
+//! about 1 KB of the gzip module). Here memory comes from the bump arena (`arena`), whose
+//! `realloc` grows the last allocation in place, and running out of memory traps, as the arena
+//! itself does: the JavaScript bridge turns a trap into an `OssError` and resets the module.
 //!
 //! Outside WebAssembly the core uses `Vec`, `String` and `Box` under the same names (the API used
 //! is the subset both share); these types are compiled and unit-tested there too, over the
