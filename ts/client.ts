@@ -377,7 +377,9 @@ export class OssClient {
         void stream?.cancel().catch(() => {});
         throw redirectError(response, prepared.url, secretsOf(credentials));
       }
-      const bytes = prepared.method === 'HEAD' || !stream || (tuning.skipEmptyBodies && headers.get('content-length') === '0') ? EMPTY
+      // Chromium gives even a HEAD's answer a body stream and logs the request as cancelled if it
+      // is left unread; Node's tuning skips what is known to be empty.
+      const bytes = !stream || (tuning.skipEmptyBodies && (prepared.method === 'HEAD' || headers.get('content-length') === '0')) ? EMPTY
         : status >= 200 && status < 300 ? new Uint8Array(await response.arrayBuffer())
         : await readPrefix(stream, MAX_ERROR_BODY_BYTES);
       return { status, headers, body: bytes };
