@@ -2,7 +2,7 @@
  * Node.js entry: the WebAssembly core is read from disk and ready at import time. Node gets the
  * speed-optimized build of the core (same code and interface; browsers get the smaller one).
  */
-import * as core from '../pkg/oss_symlink.js';
+import * as core from '../pkg/oss_symlink.node.js';
 import { installCore } from './core.js';
 
 // process.getBuiltinModule rather than `import ... from 'node:fs'`: building the ES module
