@@ -71,10 +71,11 @@ if (mtime(rawSpeedWasm) > mtime(pkgNodeWasm) || mtime(pkgWasm) > mtime(pkgNodeWa
   // cost 3.3 instead of 5.4 ms (README "Results", cold start); TurboFan, which runs the hot
   // loop after the first calls, signs as fast either way.
   run(join(root, 'node_modules/.bin/wasm-opt'), ['-O3', '--one-caller-inline-max-function-size=0', join(speedDir, 'oss_symlink_bg.wasm'), '-o', pkgNodeWasm]);
-  // `call` with one result, and Node's glue to match (scripts/node-core.mjs says why).
-  const { singleResultCall, nodeGlue } = await import('./node-core.mjs');
-  writeFileSync(pkgNodeWasm, singleResultCall(readFileSync(pkgNodeWasm)));
-  writeFileSync(pkgNodeGlue, nodeGlue(readFileSync(join(pkg, 'oss_symlink.js'), 'utf8')));
+  // No wrapper for V8 to compile, and Node's glue to match (scripts/node-core.mjs says why).
+  const { reshapeForNode, nodeGlue } = await import('./node-core.mjs');
+  const node = reshapeForNode(readFileSync(pkgNodeWasm));
+  writeFileSync(pkgNodeWasm, node.wasm);
+  writeFileSync(pkgNodeGlue, nodeGlue(readFileSync(join(pkg, 'oss_symlink.js'), 'utf8'), node.start));
   cpSync(join(pkg, 'oss_symlink.d.ts'), join(pkg, 'oss_symlink.node.d.ts'));
 }
 
