@@ -15,7 +15,9 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// `x-oss-*`, `content-type` and `content-md5` are always signed.
 pub fn is_signed_by_default(lower_name: &str) -> bool {
-    lower_name.starts_with("x-oss-") || lower_name == "content-type" || lower_name == "content-md5"
+    lower_name.as_bytes().starts_with(b"x-oss-")
+        || lower_name == "content-type"
+        || lower_name == "content-md5"
 }
 
 /// `/bucket/key`, encoded with `/` kept; `/bucket/` without a key and `/` without a bucket.
@@ -47,17 +49,31 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
     for (k, v) in query {
         pairs.push((uri_encode(k), uri_encode(v)));
     }
+    write_sorted(pairs, "&", '=', true, "")
+}
+
+/// `pairs` sorted and written `name`, `between`, `value`, `after`, with `separator` between
+/// pairs; `bare_empty` leaves `between` out before an empty value. The query and the headers
+/// of the canonical request share it.
+fn write_sorted(
+    mut pairs: Vec<(String, String)>,
+    separator: &str,
+    between: char,
+    bare_empty: bool,
+    after: &str,
+) -> String {
     sort_small(&mut pairs);
     let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
+    for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            out.push('&');
+            out.push_str(separator);
         }
-        out.push_str(k);
-        if !v.is_empty() {
-            out.push('=');
-            out.push_str(v);
+        out.push_str(name);
+        if !(bare_empty && value.is_empty()) {
+            out.push(between);
+            out.push_str(value);
         }
+        out.push_str(after);
     }
     out
 }
@@ -65,7 +81,7 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
 /// The additional headers that take part in the signature: lower-cased, de-duplicated and
 /// sorted; names signed anyway and names absent from the request (or empty there) are dropped,
 /// as the official SDKs do.
-pub fn additional_header_names(headers: &[(String, String)], requested: &[String]) -> Vec<String> {
+pub fn additional_header_names(headers: &[(String, String)], requested: &[&str]) -> Vec<String> {
     let mut names = Vec::new();
     for name in requested {
         let n = name.to_ascii_lowercase();
@@ -80,22 +96,14 @@ pub fn additional_header_names(headers: &[(String, String)], requested: &[String
 
 /// `name:value\n` for each signed header, sorted by name.
 pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
-    // Owned pairs, sorted by the same code as the query's.
+    // Owned pairs, sorted and written by the same code as the query's.
     let mut signed: Vec<(String, String)> = Vec::new();
     for (name, value) in headers {
         if is_signed_by_default(name) || additional.iter().any(|a| a == name) {
             signed.push((name.clone(), trim_blanks(value).into()));
         }
     }
-    sort_small(&mut signed);
-    let mut out = String::new();
-    for (name, value) in &signed {
-        out.push_str(name);
-        out.push(':');
-        out.push_str(value);
-        out.push('\n');
-    }
-    out
+    write_sorted(signed, "", ':', false, "\n")
 }
 
 /// Header values without leading and trailing spaces and tabs (the only blanks a validated
@@ -109,10 +117,15 @@ pub fn trim_blanks(value: &str) -> &str {
 /// no bounds check that could panic.
 fn sort_small<T: Ord>(items: &mut [T]) {
     for i in 1..items.len() {
-        for j in (1..=i).rev() {
-            match items.get_mut(j - 1..=j) {
-                Some([a, b]) if *a > *b => core::mem::swap(a, b),
-                _ => break,
+        let mut j = i;
+        while let Some([a, b]) = items.get_mut(j - 1..=j) {
+            if *a <= *b {
+                break;
+            }
+            core::mem::swap(a, b);
+            j -= 1;
+            if j == 0 {
+                break;
             }
         }
     }
@@ -138,15 +151,20 @@ pub fn canonical_request(
     headers: &str,
     additional: &[String],
 ) -> String {
-    let mut out =
-        String::with_capacity(method.len() + uri.len() + query.len() + headers.len() + 64);
-    for part in [method, "\n", uri, "\n", query, "\n", headers, "\n"] {
-        out.push_str(part);
-    }
-    out.push_str(&join_semicolons(additional));
-    out.push('\n');
-    out.push_str(UNSIGNED_PAYLOAD);
-    out
+    let additional = join_semicolons(additional);
+    crate::text::cat(&[
+        method,
+        "\n",
+        uri,
+        "\n",
+        query,
+        "\n",
+        headers,
+        "\n",
+        &additional,
+        "\n",
+        UNSIGNED_PAYLOAD,
+    ])
 }
 
 /// Appends `name[=value]` pairs, encoded, in the given order: the query string of a URL.
@@ -183,13 +201,7 @@ mod tests {
     #[test]
     fn additional_headers_are_filtered() {
         let h = pairs(&[("abc", "v"), ("zabc", "v"), ("x-oss-a", "v")]);
-        let req = [
-            "ZAbc".to_string(),
-            "abc".to_string(),
-            "x-oss-a".to_string(),
-            "missing".to_string(),
-            "abc".to_string(),
-        ];
+        let req = ["ZAbc", "abc", "x-oss-a", "missing", "abc"];
         assert_eq!(additional_header_names(&h, &req), vec!["abc", "zabc"]);
     }
 }

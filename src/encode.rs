@@ -67,7 +67,7 @@ pub fn percent_decode(s: &str) -> Option<String> {
     for b in percent_decode_str(s) {
         out.push(b);
     }
-    String::from_utf8(out).ok()
+    crate::text::utf8_string(&out)
 }
 
 #[cfg(test)]

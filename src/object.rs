@@ -1,37 +1,57 @@
 //! The plain object operations that symlinks are used with: PutObject, GetObject, HeadObject and
 //! DeleteObject. The body is the caller's business; these build the signed part.
 
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 
 use crate::error::{ErrorCode, Result};
 use crate::request::Request;
 use crate::validate;
 
-/// An object operation: `PUT`, `GET`, `HEAD` or `DELETE` on `/<key>`, with an optional
-/// `versionId` (not for `PUT`) and caller headers such as `content-type`.
-pub fn object_request(
-    method: &str,
-    key: &str,
-    version_id: Option<&str>,
-    headers: &[(String, String)],
-) -> Result<Request> {
-    if !["PUT", "GET", "HEAD", "DELETE"].contains(&method) {
-        return Err(crate::error::Error::new(
-            ErrorCode::InvalidMethod,
-            "method",
-            "object operations use PUT, GET, HEAD or DELETE",
-        ));
+/// The method of an object operation: a type rather than a string, so that no other method can
+/// be asked for (and no check of it is needed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectMethod {
+    Put,
+    Get,
+    Head,
+    Delete,
+}
+
+impl ObjectMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectMethod::Put => "PUT",
+            ObjectMethod::Get => "GET",
+            ObjectMethod::Head => "HEAD",
+            ObjectMethod::Delete => "DELETE",
+        }
     }
+}
+
+/// An object operation on `/<key>`, with an optional `versionId` (not for `PUT`) and caller
+/// headers such as `content-type`.
+///
+/// ```
+/// use oss_symlink::object::{object_request, ObjectMethod};
+/// let req = object_request(ObjectMethod::Head, "a.txt", Some("v1"), &[]).unwrap();
+/// assert_eq!((req.method, req.query[0].0.as_str()), ("HEAD", "versionId"));
+/// ```
+pub fn object_request<'a>(
+    method: ObjectMethod,
+    key: &'a str,
+    version_id: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Result<Request<'a>> {
     validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
-    let mut req = Request::new(method, None, Some(key));
+    let mut req = Request::new(method.as_str(), None, Some(key));
     if let Some(v) = version_id {
         validate::version_id(v)?;
         req.query.push(("versionId".into(), v.to_string()));
     }
-    for (name, value) in headers {
+    for &(name, value) in headers {
         req.add_caller_header(name, value, &[])?;
     }
-    if method == "PUT" {
+    if method == ObjectMethod::Put {
         validate::user_metadata(&req.headers)?;
     }
     Ok(req)

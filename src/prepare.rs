@@ -6,19 +6,20 @@ use alloc::vec::Vec;
 
 use crate::error::Result;
 use crate::request::{host, url, Addressing, Endpoint, Request};
-use crate::signer::{presign, sign_headers, Credentials, Signature, SigningParams};
+use crate::signer::{sign_in, Credentials, Signature, SigningParams};
 use crate::validate;
 
 /// Settings shared by every request of a client.
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
-    pub region: String,
+pub struct ClientConfig<'a> {
+    pub region: &'a str,
     /// `oss`, or `oss-cloudbox`.
-    pub product: String,
+    pub product: &'a str,
     pub endpoint: Endpoint,
     pub addressing: Addressing,
-    pub bucket: String,
-    pub credentials: Credentials,
+    /// `None` for a request to the service rather than to a bucket (`signRequest` only).
+    pub bucket: Option<&'a str>,
+    pub credentials: Credentials<'a>,
 }
 
 /// How to sign.
@@ -36,6 +37,8 @@ pub struct HttpRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// The query parameters the URL carries (signing ones included, for the query form).
+    pub query: Vec<(String, String)>,
 }
 
 /// Checks a client's settings (what `new OssClient()` is given) and resolves its endpoint and
@@ -72,28 +75,31 @@ pub fn resolve_endpoint(
 }
 
 /// Puts `req` in the client's bucket, signs it at `unix_seconds` and builds its URL.
-pub fn prepare(
-    config: &ClientConfig,
-    mut req: Request,
+pub fn prepare<'a>(
+    config: &ClientConfig<'a>,
+    mut req: Request<'a>,
     unix_seconds: i64,
-    additional_headers: &[String],
+    additional_headers: &[&str],
     mode: SignMode,
 ) -> Result<(HttpRequest, Signature)> {
-    validate::bucket_name(&config.bucket)?;
-    req.bucket = Some(config.bucket.clone());
+    if let Some(bucket) = config.bucket {
+        validate::bucket_name(bucket)?;
+    }
+    req.bucket = config.bucket;
     let params = SigningParams {
         credentials: &config.credentials,
-        region: &config.region,
-        product: &config.product,
+        region: config.region,
+        product: config.product,
         unix_seconds,
         additional_headers,
     };
-    let host = host(&config.endpoint, config.addressing, req.bucket.as_deref());
+    let host = host(&config.endpoint, config.addressing, req.bucket);
     let signature = sign(&mut req, &params, mode, &host)?;
     let http = HttpRequest {
         url: url(&config.endpoint, config.addressing, &req),
-        method: req.method,
+        method: req.method.into(),
         headers: req.headers,
+        query: req.query,
     };
     Ok((http, signature))
 }
@@ -112,20 +118,25 @@ pub fn sign(
         .additional_headers
         .iter()
         .any(|name| name.eq_ignore_ascii_case("host"));
+    // Where `host` goes: the signer only appends after it (callers cannot give `host`).
+    let at = req.headers.len();
     if signs_host {
         req.headers.push(("host".into(), host.into()));
     }
-    let signed = match mode {
-        SignMode::Header => sign_headers(req, params),
-        SignMode::Presign { expires_seconds } => presign(req, params, expires_seconds),
+    let presign_for = match mode {
+        SignMode::Header => None,
+        SignMode::Presign { expires_seconds } => Some(expires_seconds),
     };
+    let signed = sign_in(req, params, presign_for);
     if signs_host {
-        // Rebuilt rather than `retain`ed: one generic instantiation less in the module.
-        for (name, value) in core::mem::take(&mut req.headers) {
-            if name != "host" {
-                req.headers.push((name, value));
-            }
+        // Moved to the end, keeping the others' order, and dropped (without `remove` or
+        // `retain`: a panic site and a generic instantiation less in the module).
+        let mut i = at;
+        while let Some([a, b]) = req.headers.get_mut(i..i + 2) {
+            core::mem::swap(a, b);
+            i += 1;
         }
+        req.headers.pop();
     }
     signed
 }
@@ -137,20 +148,20 @@ mod tests {
     #[test]
     fn host_is_signed_when_named_and_never_sent() {
         let credentials = Credentials {
-            access_key_id: "ak".into(),
-            access_key_secret: "sk".into(),
+            access_key_id: "ak",
+            access_key_secret: "sk",
             security_token: None,
         };
         let config = ClientConfig {
-            region: "cn-hangzhou".into(),
-            product: "oss".into(),
+            region: "cn-hangzhou",
+            product: "oss",
             endpoint: Endpoint::parse("http://127.0.0.1:9000").unwrap(),
             addressing: Addressing::Path,
-            bucket: "bkt".into(),
+            bucket: Some("bkt"),
             credentials,
         };
         let req = || Request::new("GET", None, Some("k"));
-        let named = ["Host".to_string()];
+        let named = ["Host"];
         let (http, signed) =
             prepare(&config, req(), 1_700_000_000, &named, SignMode::Header).expect("signed");
         assert!(signed.canonical_request.contains("\nhost:127.0.0.1:9000\n"));

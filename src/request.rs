@@ -6,26 +6,29 @@ use alloc::vec::Vec;
 use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{all, all_parts, cat, parse_decimal, position, push_decimal, rposition};
+use crate::text::{
+    all, all_parts, cat, count, find, parse_decimal, position, push_decimal, rposition,
+};
 use crate::validate;
 
 /// A request as the signer sees it: header names lower-case, values trimmed; query names and
-/// values raw (not yet encoded), in the order they are sent.
+/// values raw (not yet encoded), in the order they are sent. Method, bucket and key are borrowed
+/// from the caller's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub method: String,
-    pub bucket: Option<String>,
-    pub key: Option<String>,
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub bucket: Option<&'a str>,
+    pub key: Option<&'a str>,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
 }
 
-impl Request {
-    pub fn new(method: &str, bucket: Option<&str>, key: Option<&str>) -> Self {
+impl<'a> Request<'a> {
+    pub fn new(method: &'a str, bucket: Option<&'a str>, key: Option<&'a str>) -> Self {
         Request {
-            method: method.to_string(),
-            bucket: bucket.map(str::to_string),
-            key: key.map(str::to_string),
+            method,
+            bucket,
+            key,
             query: Vec::new(),
             headers: Vec::new(),
         }
@@ -120,7 +123,8 @@ impl Addressing {
 /// A parsed endpoint: scheme and authority (`host[:port]`), no path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    pub scheme: String,
+    /// `http` or `https`.
+    pub scheme: &'static str,
     pub host: String,
     pub port: Option<u16>,
 }
@@ -131,7 +135,7 @@ impl Endpoint {
     /// ```
     /// use oss_symlink::request::Endpoint;
     /// let e = Endpoint::parse("http://127.0.0.1:9000/").unwrap();
-    /// assert_eq!((e.scheme.as_str(), e.host.as_str(), e.port), ("http", "127.0.0.1", Some(9000)));
+    /// assert_eq!((e.scheme, e.host.as_str(), e.port), ("http", "127.0.0.1", Some(9000)));
     /// assert!(Endpoint::parse("https://a.example/path").is_err());
     /// ```
     pub fn parse(endpoint: &str) -> Result<Self> {
@@ -142,17 +146,21 @@ impl Endpoint {
                 &cat(&["endpoint ", why]),
             )
         };
-        let (scheme, rest) = match find(endpoint, "://") {
+        let (scheme, rest) = match find(endpoint.as_bytes(), b"://") {
             Some(i) => (
-                endpoint.get(..i).unwrap_or_default().to_ascii_lowercase(),
+                match endpoint.as_bytes().get(..i).unwrap_or_default() {
+                    s if s.eq_ignore_ascii_case(b"https") => "https",
+                    s if s.eq_ignore_ascii_case(b"http") => "http",
+                    _ => return Err(bad("must use http or https")),
+                },
                 endpoint.get(i + 3..).unwrap_or_default(),
             ),
-            None => ("https".to_string(), endpoint),
+            None => ("https", endpoint),
         };
-        if scheme != "http" && scheme != "https" {
-            return Err(bad("must use http or https"));
-        }
-        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        let authority = match rest.as_bytes().last() {
+            Some(b'/') => rest.get(..rest.len() - 1).unwrap_or_default(),
+            _ => rest,
+        };
         if position(authority.as_bytes(), |b| {
             matches!(b, b'/' | b'?' | b'#' | b'@')
         })
@@ -163,17 +171,19 @@ impl Endpoint {
             ));
         }
         let (host, port) = split_port(authority).ok_or_else(|| bad("has an invalid port"))?;
-        let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            !v6.is_empty()
-                && all(v6.as_bytes(), |b| {
-                    b.is_ascii_hexdigit() || b == b':' || b == b'.'
-                })
+        // `[...]` holds an IPv6 address; anything else is a name or an IPv4 address.
+        let h = host.as_bytes();
+        let v6 = h.len() >= 2 && h.first() == Some(&b'[') && h.last() == Some(&b']');
+        let (name, allowed): (_, fn(u8) -> bool) = if v6 {
+            (h.get(1..h.len() - 1), |b| {
+                b.is_ascii_hexdigit() || b == b':' || b == b'.'
+            })
         } else {
-            !host.is_empty()
-                && all(host.as_bytes(), |b| {
-                    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
-                })
+            (Some(h), |b| {
+                b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+            })
         };
+        let host_ok = name.is_some_and(|n| !n.is_empty() && all(n, allowed));
         if !host_ok {
             return Err(bad("has an invalid host name"));
         }
@@ -190,7 +200,7 @@ impl Endpoint {
     pub fn for_region(region: &str) -> Result<Self> {
         validate::region(region)?;
         Ok(Endpoint {
-            scheme: "https".into(),
+            scheme: "https",
             host: cat(&["oss-", region, ".aliyuncs.com"]),
             port: None,
         })
@@ -199,9 +209,9 @@ impl Endpoint {
     /// IP addresses and `localhost` cannot carry a bucket as a sub-domain.
     pub fn default_addressing(&self) -> Addressing {
         let h = self.host.as_str();
-        let is_ipv4 = h.bytes().filter(|&b| b == b'.').count() == 3
+        let is_ipv4 = count(h.as_bytes(), |b| b == b'.') == 3
             && all_parts(h, b'.', |p| parse_decimal(p, 255).is_some());
-        if h.starts_with('[') || is_ipv4 || h == "localhost" {
+        if h.as_bytes().first() == Some(&b'[') || is_ipv4 || h == "localhost" {
             Addressing::Path
         } else {
             Addressing::VirtualHosted
@@ -220,13 +230,6 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
         }
         None => Some((authority, None)),
     }
-}
-
-/// Byte offset of the first `needle` in `haystack` (a plain scan: `str::find` with a string
-/// pattern brings a large searcher into the module).
-pub fn find(haystack: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    (0..h.len()).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 
 /// The `Host` of a request to `bucket` (`host[:port]`): what the URL built by [`url`] carries.
@@ -255,16 +258,16 @@ fn push_host(out: &mut String, endpoint: &Endpoint, addressing: Addressing, buck
 /// the path before it computes the canonical URI, so the signature is unchanged. (The keys `.`
 /// and `..` themselves cannot be addressed at all; `validate::object_key` refuses them.)
 pub fn url(endpoint: &Endpoint, addressing: Addressing, req: &Request) -> String {
-    let mut out = String::with_capacity(64 + req.key.as_ref().map_or(0, |k| k.len() * 3));
-    out.push_str(&endpoint.scheme);
+    let mut out = String::with_capacity(64 + req.key.map_or(0, |k| k.len() * 3));
+    out.push_str(endpoint.scheme);
     out.push_str("://");
-    push_host(&mut out, endpoint, addressing, req.bucket.as_deref());
+    push_host(&mut out, endpoint, addressing, req.bucket);
     out.push('/');
-    if let (Addressing::Path, Some(bucket)) = (addressing, &req.bucket) {
+    if let (Addressing::Path, Some(bucket)) = (addressing, req.bucket) {
         out.push_str(bucket);
         out.push('/');
     }
-    if let Some(key) = &req.key {
+    if let Some(key) = req.key {
         if has_dot_segment(key) {
             uri_encode_into(&mut out, key);
         } else {

@@ -14,7 +14,7 @@
 //! let mut req = Request::new("PUT", Some("examplebucket"), Some("link.jpg"));
 //! req.query.push(("symlink".into(), String::new()));
 //! req.headers.push(("x-oss-symlink-target".into(), "a%20b.jpg".into()));
-//! let creds = Credentials { access_key_id: "ak".into(), access_key_secret: "sk".into(), security_token: None };
+//! let creds = Credentials { access_key_id: "ak", access_key_secret: "sk", security_token: None };
 //! let params = SigningParams { credentials: &creds, region: "cn-hangzhou", product: "oss", unix_seconds: 1702743657, additional_headers: &[] };
 //! let signed = sign_headers(&mut req, &params).unwrap();
 //! assert_eq!(signed.signature.len(), 64);
@@ -42,17 +42,21 @@ pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 /// HMAC-SHA256, keyed once; cloned to reuse a key (see `signing_mac`).
 pub type Hmac = hmac::Hmac<Sha256>;
 pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
+/// The rule for a presigned URL's lifetime, as every check of it words it.
+pub const EXPIRES_RULE: &str =
+    "expires must be a whole number of seconds from 1 to 604800 (7 days)";
 
-/// Access key pair, with the security token of STS credentials.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub access_key_secret: String,
-    pub security_token: Option<String>,
+/// Access key pair, with the security token of STS credentials. Borrowed from the caller's
+/// input, as everything the core reads: no copies, and nothing to free.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Credentials<'a> {
+    pub access_key_id: &'a str,
+    pub access_key_secret: &'a str,
+    pub security_token: Option<&'a str>,
 }
 
 // Debug never prints the secret or the token.
-impl core::fmt::Debug for Credentials {
+impl core::fmt::Debug for Credentials<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
@@ -62,14 +66,14 @@ impl core::fmt::Debug for Credentials {
 
 /// Everything the signature depends on besides the request itself.
 pub struct SigningParams<'a> {
-    pub credentials: &'a Credentials,
+    pub credentials: &'a Credentials<'a>,
     pub region: &'a str,
     /// `oss`, or `oss-cloudbox` for CloudBox.
     pub product: &'a str,
     /// The signing time; the core never reads a clock.
     pub unix_seconds: i64,
     /// Extra header names to sign besides `x-oss-*`, `content-type` and `content-md5`.
-    pub additional_headers: &'a [String],
+    pub additional_headers: &'a [&'a str],
 }
 
 /// The intermediate texts and the result, for debugging signature mismatches.
@@ -97,32 +101,32 @@ pub fn presign(
     params: &SigningParams,
     expires_seconds: u32,
 ) -> Result<Signature> {
-    if !(1..=MAX_PRESIGN_EXPIRES).contains(&expires_seconds) {
-        return Err(Error::new(
-            ErrorCode::InvalidExpires,
-            "expires",
-            "expires must be 1 to 604800 seconds (7 days)",
-        ));
-    }
     sign_in(req, params, Some(expires_seconds))
 }
 
 /// Both forms: the header form without `presign_for`, the query form with it.
-fn sign_in(
+pub fn sign_in(
     req: &mut Request,
     params: &SigningParams,
     presign_for: Option<u32>,
 ) -> Result<Signature> {
+    if presign_for.is_some_and(|e| !(1..=MAX_PRESIGN_EXPIRES).contains(&e)) {
+        return Err(Error::new(
+            ErrorCode::InvalidExpires,
+            "expires",
+            EXPIRES_RULE,
+        ));
+    }
     check_params(params)?;
     let (day, stamp) = oss_dates(params.unix_seconds);
     let scope = scope(&day, params.region, params.product);
-    let credential = cat(&[&params.credentials.access_key_id, "/", &scope]);
-    let token = params.credentials.security_token.as_ref();
+    let credential = cat(&[params.credentials.access_key_id, "/", &scope]);
+    let token = params.credentials.security_token;
     let Some(expires) = presign_for else {
         req.set_header("x-oss-date", stamp.clone());
         req.set_header("x-oss-content-sha256", String::from(UNSIGNED_PAYLOAD));
         if let Some(token) = token {
-            req.set_header("x-oss-security-token", token.clone());
+            req.set_header("x-oss-security-token", token.into());
         }
         let signed = sign(req, params, &day, &stamp, &scope);
         let mut auth = cat(&[ALGORITHM, " Credential=", &credential]);
@@ -142,7 +146,7 @@ fn sign_in(
     q.push(("x-oss-expires".into(), decimal(u64::from(expires))));
     q.push(("x-oss-credential".into(), credential));
     if let Some(token) = token {
-        q.push(("x-oss-security-token".into(), token.clone()));
+        q.push(("x-oss-security-token".into(), token.into()));
     }
     if !additional.is_empty() {
         q.push((
@@ -158,9 +162,9 @@ fn sign_in(
 
 fn check_params(params: &SigningParams) -> Result<()> {
     let creds = params.credentials;
-    validate::credential(&creds.access_key_id, "accessKeyId")?;
-    validate::credential(&creds.access_key_secret, "accessKeySecret")?;
-    if let Some(token) = &creds.security_token {
+    validate::credential(creds.access_key_id, "accessKeyId")?;
+    validate::credential(creds.access_key_secret, "accessKeySecret")?;
+    if let Some(token) = creds.security_token {
         validate::credential(token, "securityToken")?;
     }
     validate::region(params.region)?;
@@ -182,19 +186,16 @@ fn scope(day: &str, region: &str, product: &str) -> String {
 fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &str) -> Signature {
     let additional = additional_header_names(&req.headers, params.additional_headers);
     let canonical = canonical_request(
-        &req.method,
-        &canonical_uri(req.bucket.as_deref(), req.key.as_deref()),
+        req.method,
+        &canonical_uri(req.bucket, req.key),
         &canonical_query(&req.query),
         &canonical_headers(&req.headers, &additional),
         &additional,
     );
-    let mut string_to_sign = String::with_capacity(160);
-    for part in [ALGORITHM, "\n", stamp, "\n", scope, "\n"] {
-        string_to_sign.push_str(part);
-    }
-    string_to_sign.push_str(&hex(&Sha256::digest(canonical.as_bytes())));
+    let digest = hex(&Sha256::digest(canonical.as_bytes()));
+    let string_to_sign = cat(&[ALGORITHM, "\n", stamp, "\n", scope, "\n", &digest]);
     let mut mac = signing_mac(
-        &params.credentials.access_key_secret,
+        params.credentials.access_key_secret,
         day,
         params.region,
         params.product,
@@ -220,7 +221,7 @@ pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8;
     key.extend_from_slice(b"aliyun_v4");
     key.extend_from_slice(secret.as_bytes());
     let mut out = hmac(&key, day.as_bytes());
-    for part in [region, product, "aliyun_v4_request"] {
+    for part in &[region, product, "aliyun_v4_request"] {
         out = hmac(&out, part.as_bytes());
     }
     out

@@ -8,7 +8,6 @@
 //! ```
 
 use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 
 use crate::canonical::trim_blanks;
 use crate::encode::{path_encode, uri_encode_into};
@@ -17,21 +16,24 @@ use crate::request::Request;
 use crate::text::cat;
 use crate::validate;
 
+/// Name and value pairs, borrowed from the caller's input.
+pub type Pairs<'a> = [(&'a str, &'a str)];
+
 /// The optional headers of PutSymlink.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PutSymlinkOptions {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PutSymlinkOptions<'a> {
     /// `x-oss-forbid-overwrite`: refuse to replace an existing object (409 FileAlreadyExists).
     pub forbid_overwrite: Option<bool>,
     /// `x-oss-object-acl`: default, private, public-read or public-read-write.
-    pub acl: Option<String>,
+    pub acl: Option<&'a str>,
     /// `x-oss-storage-class`: Standard, IA or Archive.
-    pub storage_class: Option<String>,
+    pub storage_class: Option<&'a str>,
     /// `x-oss-meta-<name>` headers; names without the prefix.
-    pub meta: Vec<(String, String)>,
+    pub meta: &'a Pairs<'a>,
     /// `x-oss-tagging`, sent as `k1=v1&k2=v2`.
-    pub tagging: Vec<(String, String)>,
+    pub tagging: &'a Pairs<'a>,
     /// Other headers, such as `content-disposition`.
-    pub headers: Vec<(String, String)>,
+    pub headers: &'a Pairs<'a>,
 }
 
 /// Headers of PutSymlink that have their own option.
@@ -43,7 +45,11 @@ const PUT_SYMLINK_OWNED: [&str; 4] = [
 ];
 
 /// `PUT /<key>?symlink` with `x-oss-symlink-target` (URL-encoded, `/` kept) and the options.
-pub fn put_symlink(key: &str, target: &str, opts: &PutSymlinkOptions) -> Result<Request> {
+pub fn put_symlink<'a>(
+    key: &'a str,
+    target: &str,
+    opts: &PutSymlinkOptions,
+) -> Result<Request<'a>> {
     validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
     validate::object_key(target, "target", ErrorCode::InvalidSymlinkTarget)?;
     let mut req = Request::new("PUT", None, Some(key));
@@ -55,20 +61,20 @@ pub fn put_symlink(key: &str, target: &str, opts: &PutSymlinkOptions) -> Result<
             (if forbid { "true" } else { "false" }).to_string(),
         );
     }
-    if let Some(acl) = &opts.acl {
+    if let Some(acl) = opts.acl {
         validate::acl(acl)?;
-        req.set_header("x-oss-object-acl", acl.clone());
+        req.set_header("x-oss-object-acl", acl.into());
     }
-    if let Some(class) = &opts.storage_class {
+    if let Some(class) = opts.storage_class {
         validate::storage_class(class)?;
-        req.set_header("x-oss-storage-class", class.clone());
+        req.set_header("x-oss-storage-class", class.into());
     }
-    add_meta(&mut req, &opts.meta)?;
+    add_meta(&mut req, opts.meta)?;
     if !opts.tagging.is_empty() {
-        validate::tags(&opts.tagging)?;
-        req.set_header("x-oss-tagging", tagging_query(&opts.tagging));
+        validate::tags(opts.tagging)?;
+        req.set_header("x-oss-tagging", tagging_query(opts.tagging));
     }
-    for (name, value) in &opts.headers {
+    for &(name, value) in opts.headers {
         req.add_caller_header(name, value, &PUT_SYMLINK_OWNED)?;
     }
     validate::user_metadata(&req.headers)?;
@@ -76,7 +82,7 @@ pub fn put_symlink(key: &str, target: &str, opts: &PutSymlinkOptions) -> Result<
 }
 
 /// `GET /<key>?symlink`, with `versionId` for a given version.
-pub fn get_symlink(key: &str, version_id: Option<&str>) -> Result<Request> {
+pub fn get_symlink<'a>(key: &'a str, version_id: Option<&str>) -> Result<Request<'a>> {
     validate::object_key(key, "key", ErrorCode::InvalidObjectName)?;
     let mut req = Request::new("GET", None, Some(key));
     req.query.push(("symlink".into(), String::new()));
@@ -88,8 +94,8 @@ pub fn get_symlink(key: &str, version_id: Option<&str>) -> Result<Request> {
 }
 
 /// Adds `x-oss-meta-<name>` headers; their total size is checked with the caller's headers.
-fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
-    for (name, value) in meta {
+fn add_meta(req: &mut Request, meta: &Pairs) -> Result<()> {
+    for &(name, value) in meta {
         let field = cat(&["meta.", name]);
         validate::meta_name(name, &field)?;
         validate::header_value(value, &field)?;
@@ -109,10 +115,9 @@ fn add_meta(req: &mut Request, meta: &[(String, String)]) -> Result<()> {
 /// `k1=v1&k2=v2`, each part encoded.
 ///
 /// ```
-/// let t = vec![("team".to_string(), "web & mobile".to_string())];
-/// assert_eq!(oss_symlink::symlink::tagging_query(&t), "team=web%20%26%20mobile");
+/// assert_eq!(oss_symlink::symlink::tagging_query(&[("team", "web & mobile")]), "team=web%20%26%20mobile");
 /// ```
-pub fn tagging_query(tags: &[(String, String)]) -> String {
+pub fn tagging_query(tags: &Pairs) -> String {
     let mut out = String::new();
     for (i, (k, v)) in tags.iter().enumerate() {
         if i > 0 {
@@ -128,17 +133,16 @@ pub fn tagging_query(tags: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::pairs;
 
     #[test]
     fn every_option_becomes_a_header() {
         let opts = PutSymlinkOptions {
             forbid_overwrite: Some(true),
-            acl: Some("private".into()),
-            storage_class: Some("Standard".into()),
-            meta: pairs(&[("Location", "hz")]),
-            tagging: pairs(&[("team", "web")]),
-            headers: pairs(&[("Content-Disposition", "attachment")]),
+            acl: Some("private"),
+            storage_class: Some("Standard"),
+            meta: &[("Location", "hz")],
+            tagging: &[("team", "web")],
+            headers: &[("Content-Disposition", "attachment")],
         };
         let req = put_symlink("a", "b c", &opts).unwrap();
         assert_eq!(req.header("x-oss-symlink-target"), Some("b%20c"));
@@ -158,7 +162,7 @@ mod tests {
             ("Host", "x"),
         ] {
             let opts = PutSymlinkOptions {
-                headers: pairs(&[h]),
+                headers: &[h],
                 ..Default::default()
             };
             assert_eq!(
@@ -167,7 +171,7 @@ mod tests {
             );
         }
         let opts = PutSymlinkOptions {
-            meta: pairs(&[("a", "1"), ("A", "2")]),
+            meta: &[("a", "1"), ("A", "2")],
             ..Default::default()
         };
         assert_eq!(
@@ -180,12 +184,12 @@ mod tests {
     fn meta_limit_counts_full_names_and_values_from_meta_and_headers() {
         // "x-oss-meta-k" is 12 bytes: 12 + 8180 = 8192 is the largest allowed.
         let ok = PutSymlinkOptions {
-            meta: pairs(&[("k", &"v".repeat(8180))]),
+            meta: &[("k", &"v".repeat(8180))],
             ..Default::default()
         };
         assert!(put_symlink("a", "b", &ok).is_ok());
         let big = PutSymlinkOptions {
-            meta: pairs(&[("k", &"v".repeat(8181))]),
+            meta: &[("k", &"v".repeat(8181))],
             ..Default::default()
         };
         assert_eq!(
@@ -193,8 +197,8 @@ mod tests {
             ErrorCode::MetadataTooLarge
         );
         let via_headers = PutSymlinkOptions {
-            meta: pairs(&[("k", &"v".repeat(4090))]),
-            headers: pairs(&[("X-Oss-Meta-J", &"v".repeat(4091))]),
+            meta: &[("k", &"v".repeat(4090))],
+            headers: &[("X-Oss-Meta-J", &"v".repeat(4091))],
             ..Default::default()
         };
         assert_eq!(

@@ -4,7 +4,7 @@
 use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{all, cat, char_count, char_name, decimal};
+use crate::text::{after_prefix, all, cat, char_count, char_name, decimal, find_char};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -61,7 +61,7 @@ pub fn object_key(key: &str, field: &str, code: ErrorCode) -> Result<()> {
             &cat(&[what, " must not start with '/' or '\\'"]),
         ));
     }
-    if let Some(c) = key.chars().find(|c| c.is_control()) {
+    if let Some(c) = find_char(key, char::is_control) {
         return Err(Error::new(
             code,
             field,
@@ -155,7 +155,7 @@ pub fn header_name(name: &str, field: &str) -> Result<()> {
 /// Header values: printable ASCII, space and tab only. This keeps CR, LF and NUL out of every
 /// header, and non-ASCII text too, which `fetch` would send as Latin-1 and break the signature.
 pub fn header_value(value: &str, field: &str) -> Result<()> {
-    if let Some(c) = value.chars().find(|c| !matches!(c, '\t' | ' '..='~')) {
+    if let Some(c) = find_char(value, |c| !matches!(c, '\t' | ' '..='~')) {
         let hint = if c.is_control() {
             " (control characters such as CR and LF are never allowed in headers)"
         } else {
@@ -198,7 +198,7 @@ pub fn user_metadata(headers: &[(String, String)]) -> Result<()> {
     const PREFIX: &str = "x-oss-meta-";
     let mut total = 0usize;
     for (name, value) in headers {
-        let Some(short) = name.strip_prefix(PREFIX) else {
+        let Some(short) = after_prefix(name, PREFIX) else {
             continue;
         };
         meta_name(short, &cat(&["headers.", name]))?;
@@ -219,7 +219,7 @@ pub fn user_metadata(headers: &[(String, String)]) -> Result<()> {
 }
 
 /// Tags: at most 10, keys of 1..=128 characters, values of at most 256, no control characters.
-pub fn tags(tags: &[(String, String)]) -> Result<()> {
+pub fn tags(tags: &[(&str, &str)]) -> Result<()> {
     if tags.len() > MAX_TAGS {
         return Err(Error::new(
             ErrorCode::InvalidTagging,
@@ -230,7 +230,7 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
             ]),
         ));
     }
-    for (key, value) in tags {
+    for &(key, value) in tags {
         let field = cat(&["tagging.", key]);
         let key_chars = char_count(key);
         if key_chars == 0 || key_chars > MAX_TAG_KEY_CHARS {
@@ -247,7 +247,10 @@ pub fn tags(tags: &[(String, String)]) -> Result<()> {
                 "tag values must be at most 256 characters",
             ));
         }
-        if key.chars().any(char::is_control) || value.chars().any(char::is_control) {
+        if find_char(key, char::is_control)
+            .or(find_char(value, char::is_control))
+            .is_some()
+        {
             return Err(Error::new(
                 ErrorCode::InvalidTagging,
                 &field,
@@ -390,6 +393,10 @@ mod tests {
     #[test]
     fn tagging_limits() {
         let t = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let tags = |t: &[(String, String)]| {
+            let borrowed: Vec<(&str, &str)> = t.iter().map(|(k, v)| (&**k, &**v)).collect();
+            super::tags(&borrowed)
+        };
         assert!(tags(&t(&"k".repeat(128), &"v".repeat(256))).is_ok());
         assert!(tags(&t(&"k".repeat(129), "v")).is_err());
         assert!(tags(&t("k", &"v".repeat(257))).is_err());

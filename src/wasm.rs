@@ -6,21 +6,21 @@
 //! JavaScript counts), `:`, and the text; an answer starting with `!` is an error, whose list is
 //! code, field and message. `ts/core.ts` packs and unpacks.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
-use crate::object::object_request;
-use crate::prepare::{client_endpoint, prepare, resolve_endpoint, sign, ClientConfig, SignMode};
-use crate::request::{host, url, Request};
+use crate::object::{object_request, ObjectMethod};
+use crate::prepare::{client_endpoint, prepare, resolve_endpoint, ClientConfig, SignMode};
+use crate::request::Request;
 use crate::response::{parse_error_parts, parse_get_symlink};
-use crate::signer::{Credentials, SigningParams, MAX_PRESIGN_EXPIRES};
+use crate::signer::{Credentials, EXPIRES_RULE, MAX_PRESIGN_EXPIRES};
 use crate::symlink::{get_symlink, put_symlink, PutSymlinkOptions};
 use crate::text::{all, cat, parse_decimal, push_decimal, utf16_len};
 use crate::validate;
 
-type Pairs = Vec<(String, String)>;
+type Pairs<'a> = Vec<(&'a str, &'a str)>;
 
 /// What [`call`] does; the numbers are the ones `ts/core.ts` sends.
 const PREPARE: u32 = 0;
@@ -47,16 +47,13 @@ pub fn call(kind: u32, text: &str, lengths: &[u32], number: f64) -> String {
         CHECK_SETTINGS => check_settings(&mut input),
         _ => Err(Packed::malformed()),
     };
-    let mut answer = match done {
-        Ok(()) => out.text,
-        Err(e) => {
-            let mut failed = Answer {
-                text: String::from("!"),
-            };
-            failed.items(&[e.code.as_str(), &e.field, &e.message]);
-            failed.text
-        }
-    };
+    if let Err(e) = done {
+        // What was answered before the error goes.
+        out.text.clear();
+        out.text.push('!');
+        out.items(&[e.code.as_str(), &e.field, &e.message]);
+    }
+    let mut answer = out.text;
     // wasm-bindgen hands the answer over as a boxed str, which shrinks it to its length: do that
     // now, while the arena still belongs to this call (it starts afresh after `call_done`).
     answer.shrink_to_fit();
@@ -124,15 +121,11 @@ impl<'a> Packed<'a> {
         })
     }
 
-    fn owned(&mut self) -> Result<Option<String>, Error> {
-        Ok(self.value()?.map(str::to_string))
+    fn non_empty(&mut self) -> Result<Option<&'a str>, Error> {
+        Ok(self.value()?.filter(|s| !s.is_empty()))
     }
 
-    fn non_empty(&mut self) -> Result<Option<String>, Error> {
-        Ok(self.owned()?.filter(|s| !s.is_empty()))
-    }
-
-    fn pairs(&mut self) -> Result<Pairs, Error> {
+    fn pairs(&mut self) -> Result<Pairs<'a>, Error> {
         let mut out = Vec::new();
         for _ in 0..self.number()? {
             out.push((self.text()?, self.text()?));
@@ -140,7 +133,7 @@ impl<'a> Packed<'a> {
         Ok(out)
     }
 
-    fn list(&mut self) -> Result<Vec<String>, Error> {
+    fn list(&mut self) -> Result<Vec<&'a str>, Error> {
         let mut out = Vec::new();
         for _ in 0..self.number()? {
             out.push(self.text()?);
@@ -148,30 +141,30 @@ impl<'a> Packed<'a> {
         Ok(out)
     }
 
-    /// An item of a list (absent reads as empty).
-    fn text(&mut self) -> Result<String, Error> {
-        Ok(self.value()?.unwrap_or_default().to_string())
+    /// A value where absent reads as empty (items of lists, optional settings).
+    fn text(&mut self) -> Result<&'a str, Error> {
+        Ok(self.value()?.unwrap_or_default())
     }
 
     /// Credentials: access key id, secret, security token (an empty token is none).
-    fn credentials(&mut self) -> Result<Credentials, Error> {
+    fn credentials(&mut self) -> Result<Credentials<'a>, Error> {
         Ok(Credentials {
-            access_key_id: self.string("accessKeyId")?.to_string(),
-            access_key_secret: self.string("accessKeySecret")?.to_string(),
+            access_key_id: self.string("accessKeyId")?,
+            access_key_secret: self.string("accessKeySecret")?,
             security_token: self.non_empty()?,
         })
     }
 
-    /// Presign expiry: whole seconds, 1 to 7 days.
-    fn expires(&mut self) -> Result<Option<u32>, Error> {
+    /// Presign expiry (whole seconds, 1 to 7 days): the query form; absent, the header form.
+    fn sign_mode(&mut self) -> Result<SignMode, Error> {
         match self.value()? {
-            None => Ok(None),
+            None => Ok(SignMode::Header),
             Some(v) => match parse_decimal(v, MAX_PRESIGN_EXPIRES).filter(|s| *s > 0) {
-                Some(s) => Ok(Some(s)),
+                Some(expires_seconds) => Ok(SignMode::Presign { expires_seconds }),
                 None => Err(Error::new(
                     ErrorCode::InvalidExpires,
                     "expires",
-                    "expires must be a whole number of seconds from 1 to 604800 (7 days)",
+                    EXPIRES_RULE,
                 )),
             },
         }
@@ -231,17 +224,17 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
     let op = p.string("op")?;
     let region = p.string("region")?;
     let bucket = p.string("bucket")?;
-    let endpoint = p.value()?.unwrap_or_default();
-    let addressing = p.value()?.unwrap_or_default();
+    let endpoint = p.text()?;
+    let addressing = p.text()?;
     let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
     let (endpoint, addressing) = client_endpoint(region, bucket, endpoint, addressing, product)?;
     let credentials = p.credentials()?;
     let config = ClientConfig {
-        region: region.to_string(),
-        bucket: bucket.to_string(),
+        region,
+        bucket: Some(bucket),
         endpoint,
         addressing,
-        product: product.to_string(),
+        product,
         credentials,
     };
     let key = p.string("key")?;
@@ -259,9 +252,9 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
             ))
         }
     };
-    let acl = p.owned()?;
-    let storage_class = p.owned()?;
-    let expires = p.expires()?;
+    let acl = p.value()?;
+    let storage_class = p.value()?;
+    let mode = p.sign_mode()?;
     let meta = p.pairs()?;
     let tagging = p.pairs()?;
     let headers = p.pairs()?;
@@ -274,16 +267,16 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
                 forbid_overwrite,
                 acl,
                 storage_class,
-                meta,
-                tagging,
-                headers,
+                meta: &meta,
+                tagging: &tagging,
+                headers: &headers,
             },
         )?,
         "getSymlink" => get_symlink(key, version)?,
-        "putObject" => object_request("PUT", key, None, &headers)?,
-        "getObject" => object_request("GET", key, version, &headers)?,
-        "headObject" => object_request("HEAD", key, version, &headers)?,
-        "deleteObject" => object_request("DELETE", key, version, &headers)?,
+        "putObject" => object_request(ObjectMethod::Put, key, None, &headers)?,
+        "getObject" => object_request(ObjectMethod::Get, key, version, &headers)?,
+        "headObject" => object_request(ObjectMethod::Head, key, version, &headers)?,
+        "deleteObject" => object_request(ObjectMethod::Delete, key, version, &headers)?,
         _ => {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
@@ -291,10 +284,6 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
                 "unknown operation",
             ))
         }
-    };
-    let mode = match expires {
-        Some(expires_seconds) => SignMode::Presign { expires_seconds },
-        None => SignMode::Header,
     };
     let (http, _) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;
     out.items(&[http.method.as_str(), &http.url]);
@@ -308,9 +297,8 @@ fn prepare_operation(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(
 /// accessKeySecret and securityToken, absent for a credentials provider (an empty token is none).
 /// Answer: nothing.
 fn check_settings(p: &mut Packed) -> Result<(), Error> {
-    let mut next = || Ok::<_, Error>(p.value()?.unwrap_or_default());
-    let (region, bucket, endpoint, addressing) = (next()?, next()?, next()?, next()?);
-    client_endpoint(region, bucket, endpoint, addressing, next()?)?;
+    let (region, bucket, endpoint) = (p.text()?, p.text()?, p.text()?);
+    client_endpoint(region, bucket, endpoint, p.text()?, p.text()?)?;
     let (id, secret, token) = (p.value()?, p.value()?, p.value()?);
     if let (Some(id), Some(secret)) = (id, secret) {
         validate::credential(id, "credentials.accessKeyId")?;
@@ -340,8 +328,8 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     }
     let region = p.string("region")?;
     let product = p.value()?.filter(|s| !s.is_empty()).unwrap_or("oss");
-    let endpoint = p.value()?.unwrap_or_default();
-    let addressing = p.value()?.unwrap_or_default();
+    let endpoint = p.text()?;
+    let addressing = p.text()?;
     let (endpoint, addressing) = resolve_endpoint(region, endpoint, addressing)?;
     let bucket = p.value()?.filter(|s| !s.is_empty());
     if let Some(b) = bucket {
@@ -351,38 +339,35 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
     if let Some(k) = key {
         validate::object_key(k, "key", ErrorCode::InvalidObjectName)?;
     }
-    let credentials = p.credentials()?;
-    let expires = p.expires()?;
-    let mut req = Request::new(&method, bucket, key);
-    req.query = p.pairs()?;
-    for (name, value) in p.pairs()? {
-        req.add_caller_header(&name, &value, &[])?;
-    }
-    let additional = p.list()?;
-    let params = SigningParams {
-        credentials: &credentials,
+    let config = ClientConfig {
         region,
         product,
-        unix_seconds: seconds(time_ms)?,
-        additional_headers: &additional,
+        endpoint,
+        addressing,
+        bucket,
+        credentials: p.credentials()?,
     };
-    let mode = match expires {
-        Some(expires_seconds) => SignMode::Presign { expires_seconds },
-        None => SignMode::Header,
-    };
-    let host = host(&endpoint, addressing, req.bucket.as_deref());
-    let signed = sign(&mut req, &params, mode, &host)?;
-    out.item(&url(&endpoint, addressing, &req));
+    let mode = p.sign_mode()?;
+    let mut req = Request::new(&method, None, key);
+    for &(name, value) in &p.pairs()? {
+        req.query.push((name.into(), value.into()));
+    }
+    for &(name, value) in &p.pairs()? {
+        req.add_caller_header(name, value, &[])?;
+    }
+    let additional = p.list()?;
+    let (http, signed) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;
     out.items(&[
-        signed.signature.as_str(),
+        &http.url,
+        &signed.signature,
         &signed.string_to_sign,
         &signed.canonical_request,
     ]);
     let mut count = String::new();
-    push_decimal(&mut count, req.headers.len() as u64);
+    push_decimal(&mut count, http.headers.len() as u64);
     out.item(&count);
-    out.pairs(&req.headers);
-    out.pairs(&req.query);
+    out.pairs(&http.headers);
+    out.pairs(&http.query);
     Ok(())
 }
 
@@ -391,7 +376,7 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
 /// message, requestId, hostId, ec, recommendDoc, serverTime, requestTime.
 fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(), Error> {
     let (err_header, request_id, ec) = (p.value()?, p.value()?, p.value()?);
-    let body = p.value()?.unwrap_or_default();
+    let body = p.text()?;
     let status = if (0.0..=999.0).contains(&status) {
         status as u16
     } else {
@@ -415,14 +400,15 @@ fn parse_error_answer(p: &mut Packed, status: f64, out: &mut Answer) -> Result<(
 /// (decoded), etag, lastModified, requestId, `1` and the versionId or `0` and nothing, then the
 /// metadata names and values.
 fn parse_get_symlink_answer(p: &mut Packed, out: &mut Answer) -> Result<(), Error> {
-    let info = parse_get_symlink(&p.pairs()?)?;
+    let headers = p.pairs()?;
+    let info = parse_get_symlink(&headers)?;
     out.items(&[
         info.target.as_str(),
-        &info.etag,
-        &info.last_modified,
-        &info.request_id,
+        info.etag,
+        info.last_modified,
+        info.request_id,
     ]);
-    match &info.version_id {
+    match info.version_id {
         Some(v) => out.items(&["1", v]),
         None => out.items(&["0", ""]),
     }

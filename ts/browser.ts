@@ -14,19 +14,13 @@ const core: CoreExports = { call, __wbg_reset_state };
 
 async function load(source: InitInput | Promise<InitInput>): Promise<CoreExports> {
   let input = await source;
-  if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) {
-    input = await fetch(input);
-  }
-  let module: WebAssembly.Module;
-  if (input instanceof WebAssembly.Module) module = input;
-  else if (typeof Response === 'function' && input instanceof Response) {
+  if (typeof input === 'string' || input instanceof URL || input instanceof Request) input = await fetch(input);
+  if (input instanceof Response) {
     if (!input.ok) throw new Error(`HTTP ${input.status} fetching ${input.url}`);
     // Streaming compilation needs the wasm MIME type; any other server gets the plain path.
-    module = input.headers.get('content-type')?.startsWith('application/wasm')
-      ? await WebAssembly.compileStreaming(input)
-      : await WebAssembly.compile(await input.arrayBuffer());
-  } else module = await WebAssembly.compile(input as BufferSource);
-  initSync({ module });
+    input = input.headers.get('content-type')?.startsWith('application/wasm') ? await WebAssembly.compileStreaming(input) : await input.arrayBuffer();
+  }
+  initSync({ module: input instanceof WebAssembly.Module ? input : await WebAssembly.compile(input as BufferSource) });
   return core;
 }
 

@@ -5,13 +5,14 @@
  */
 import { checkSettings, isReady, Packer, PARSE_ERROR, PARSE_GET_SYMLINK, prepareOperation, ready, toPairs, type ClientSettings, type Operation, type Prepared } from './core.js';
 import { CredentialCache, type ResolvedCredentials } from './credentials.js';
-import { networkError, OssError } from './errors.js';
+import { OssError } from './errors.js';
 import * as input from './input.js';
 import type {
   FetchLike, GetObjectResult, GetSymlinkOptions, GetSymlinkResult, ObjectOptions, ObjectResult,
   OssClientOptions, PresignedRequest, PresignOptions, PutSymlinkOptions, PutSymlinkResult, RetryInfo, RetryOptions, SignedHttpRequest, TargetState,
 } from './types.js';
-import { WRITE_ID_META, writeIdFor } from './write-id.js';
+import { sleep } from './wait.js';
+import { addWriteId, WRITE_ID_META } from './write-id.js';
 
 /** A complete answer: the body is read inside the attempt, under its timeout. */
 interface Answer {
@@ -23,33 +24,30 @@ interface Answer {
 
 type Body = string | Uint8Array | ArrayBuffer | Blob;
 
-/**
- * Attempts without a caller's signal that start within a short window share one AbortController
- * and one timer for their timeout (see OssClient#joinTimeoutBatch): in the bulk benchmark a
- * signal of its own per request costs ~17 µs of client CPU in undici and GC, sharing one ~0.
- */
-interface TimeoutBatch {
-  controller: AbortController;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** performance.now() when the first and the last attempt joined. */
-  first: number;
-  last: number;
-  /** Attempts that joined, and those still in flight. */
-  attempts: number;
-  pending: number;
-  timedOut: boolean;
+/** An attempt's timeout: its signal for fetch, whether it fired, and its release once the attempt ends. */
+export interface AttemptTimeout {
+  readonly signal: AbortSignal;
+  readonly timedOut: boolean;
+  done(): void;
 }
 
-/** A batch takes attempts for at most this long (and a tenth of timeoutMs): the most an attempt's timeout can run late. */
-const BATCH_WINDOW_MS = 10;
-/** Node's `events.setMaxListeners` where it can be had without importing node:events (Node ≥ 20.16). */
-const setMaxListeners = (globalThis as { process?: { getBuiltinModule?: (id: 'node:events') => typeof import('node:events') } })
-  .process?.getBuiltinModule?.('node:events')?.setMaxListeners;
 /**
- * And at most this many: fetch adds an abort listener per request to the shared signal, and Node
- * warns past 10 on one signal unless its limit is raised.
+ * Tuning for one runtime, installed by its entry: Node's (ts/node-tuning.ts) shares timeouts
+ * between attempts and skips reading empty answers. Browsers and workers keep the defaults.
  */
-const BATCH_MAX_ATTEMPTS = setMaxListeners ? 64 : 10;
+export interface RuntimeTuning {
+  /** Per client: the timeout of an attempt without a caller's signal. Default: its own timer. */
+  sharedTimeouts?: (timeoutMs: number) => () => AttemptTimeout;
+  /** Leave an answer announced empty (`content-length: 0`) unread. */
+  skipEmptyBodies?: boolean;
+}
+
+let tuning: RuntimeTuning = {};
+
+/** Used by entry points: the tuning from now on (shared timeouts: for clients made from now on). */
+export function tuneRuntime(t: RuntimeTuning): void {
+  tuning = t;
+}
 
 const DEFAULT_EXPIRES = 900;
 /** OSS's EC for a read through a symlink whose target is missing (HEAD/GET answer 404 NoSuchKey). */
@@ -57,13 +55,6 @@ const DANGLING_LINK_EC = '0026-00000012';
 /** How much of an error answer is read: OSS's error XML is well under 1 KB. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const EMPTY: Uint8Array = new Uint8Array(0);
-/**
- * In Node an answer announced empty is not read: reading costs undici a stream pipeline for
- * nothing. Browsers must read it, or they log the request as cancelled once the Response is
- * collected ("(canceled)", net::ERR_ABORTED in the network panel).
- */
-const SKIP_EMPTY_BODIES = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-
 export class OssClient {
   readonly region: string;
   readonly bucket: string;
@@ -74,17 +65,15 @@ export class OssClient {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #timeoutMs: number;
-  readonly #onRetry?: (info: RetryInfo) => void;
+  readonly #onRetry: ((info: RetryInfo) => void) | undefined;
   #clockOffsetMs = 0;
   /** Whether the settings passed the core's checks (done as soon as the core is loaded). */
   #settingsChecked = false;
-  /** The timeout batch new attempts join (see #joinTimeoutBatch). */
-  #batch?: TimeoutBatch;
+  /** Where attempts without a caller's signal get their timeout, if not from a timer of their own. */
+  readonly #sharedTimeout?: () => AttemptTimeout;
 
   constructor(options: OssClientOptions) {
-    if (!options || typeof options !== 'object') {
-      throw new OssError({ code: 'InvalidInput', message: 'new OssClient(options): options must be an object' });
-    }
+    if (!options || typeof options !== 'object') throw input.invalid('options', 'expected an object');
     this.region = input.str(options.region, 'region');
     this.bucket = input.str(options.bucket, 'bucket');
     this.#settings = {
@@ -102,12 +91,11 @@ export class OssClient {
     this.#maxDelayMs = input.optRange(retry.maxDelayMs, 'retry.maxDelayMs', 0, input.MAX_TIMER_MS) ?? 20_000;
     const refreshMarginMs = input.optRange(options.refreshMarginMs, 'refreshMarginMs', 0, input.MAX_TIMER_MS) ?? 300_000;
     this.#credentials = new CredentialCache(options.credentials, refreshMarginMs);
-    const f = input.optFunction<FetchLike>(options.fetch, 'fetch') ?? (globalThis.fetch as FetchLike | undefined);
-    if (typeof f !== 'function') throw new OssError({ code: 'InvalidInput', field: 'fetch', message: 'no fetch function: pass options.fetch' });
     // Unbound global fetch throws "Illegal invocation" in browsers and workers.
-    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-    const onRetry = input.optFunction<(info: RetryInfo) => void>(options.onRetry, 'onRetry');
-    if (onRetry) this.#onRetry = onRetry;
+    this.#fetch = input.optFunction<FetchLike>(options.fetch, 'fetch') ?? ((url, init) => globalThis.fetch(url, init));
+    if (typeof globalThis.fetch !== 'function' && !options.fetch) throw input.invalid('fetch', 'no global fetch here: pass one');
+    this.#onRetry = input.optFunction<(info: RetryInfo) => void>(options.onRetry, 'onRetry');
+    if (tuning.sharedTimeouts && this.#timeoutMs > 0) this.#sharedTimeout = tuning.sharedTimeouts(this.#timeoutMs);
     // Where the core is loaded (Node, workers, browsers after initWasm), bad settings are refused
     // here; otherwise on the first call, once the core is loaded and before credentials are asked for.
     if (isReady()) this.#checkSettings();
@@ -144,20 +132,18 @@ export class OssClient {
    */
   async putSymlink(key: string, target: string, options: PutSymlinkOptions = {}): Promise<PutSymlinkResult> {
     const op = putSymlinkOperation(key, target, options);
-    const writeId = writeIdFor(options.writeId, op.forbidOverwrite);
-    if (writeId !== undefined) addWriteIdMeta(op, writeId);
+    const writeId = addWriteId(op, options.writeId);
     const signal = input.signal(options.signal);
     if (input.optBool(options.requireTarget, 'requireTarget')) await this.#requireTarget(op, signal);
+    let result: PutSymlinkResult;
     try {
-      const answer = await this.#send(op, signal);
-      return { status: answer.status, ...writeResult(answer.headers), attempts: answer.attempts, ...(writeId ? { writeId } : {}) };
+      result = writeResult(await this.#send(op, signal));
     } catch (e) {
       // An attempt whose answer was lost may have made the link that a retry then met.
-      if (op.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && e.outcomeUnknown) {
-        return this.#claimEarlierWrite(op, writeId, e, signal);
-      }
-      throw e;
+      if (!(op.forbidOverwrite && e instanceof OssError && e.code === 'FileAlreadyExists' && e.outcomeUnknown)) throw e;
+      result = await this.#claimEarlierWrite(op, writeId, e, signal);
     }
+    return writeId ? { ...result, writeId } : result;
   }
 
   /**
@@ -166,23 +152,17 @@ export class OssClient {
    * false; without a write id, or if the link cannot be read, it stands with `outcomeUnknown` true.
    */
   async #claimEarlierWrite(op: Operation & { target: string }, writeId: string | undefined, conflict: OssError, signal: AbortSignal | undefined): Promise<PutSymlinkResult> {
-    if (writeId === undefined) throw conflict;
-    let link: GetSymlinkResult;
-    try {
-      link = await this.getSymlink(op.key, signal ? { signal } : {});
-    } catch {
+    const link = writeId && await this.getSymlink(op.key, { signal }).catch(() => {
       if (signal?.aborted) throw signal.reason;
-      throw conflict;
-    }
-    const linkWriteId = Object.entries(link.meta).find(([name]) => name.toLowerCase() === WRITE_ID_META)?.[1];
-    if (link.target !== op.target || linkWriteId !== writeId) {
+    });
+    if (!link) throw conflict;
+    // The core gives metadata names in lower case.
+    if (link.target !== op.target || link.meta[WRITE_ID_META] !== writeId) {
       conflict.outcomeUnknown = false;
       throw conflict;
     }
-    return {
-      status: 200, requestId: link.requestId, etag: link.etag, ...(link.versionId ? { versionId: link.versionId } : {}),
-      attempts: conflict.attempts, createdByEarlierAttempt: true, writeId,
-    };
+    const { requestId, etag, versionId } = link;
+    return { status: 200, requestId, etag, ...(versionId ? { versionId } : {}), attempts: conflict.attempts, createdByEarlierAttempt: true };
   }
 
   /**
@@ -203,47 +183,47 @@ export class OssClient {
       throw new OssError({
         code: 'CredentialsNotReady',
         field: 'credentials',
-        message: 'signPutSymlink needs credentials at hand: use static credentials, or make any async call first so the provider is asked',
+        message: 'no credentials at hand: pass static ones, or make an async call first',
       });
     }
-    const prepared = this.#prepare(op, credentials, this.#now());
-    return { method: prepared.method, url: prepared.url, headers: Object.fromEntries(prepared.headers) };
+    const { method, url, headers } = this.#prepare(op, credentials);
+    return { method, url, headers: Object.fromEntries(headers) };
   }
 
   /** Reads the symlink `key`: its target (decoded), ETag, metadata and version. */
   async getSymlink(key: string, options: GetSymlinkOptions = {}): Promise<GetSymlinkResult> {
     const checkTarget = input.optBool(options.checkTarget, 'checkTarget');
-    const answer = await this.#send(getSymlinkOperation(key, options.versionId), input.signal(options.signal));
-    // target (decoded), etag, lastModified, requestId, has versionId, versionId, meta pairs
+    const signal = input.signal(options.signal);
+    const answer = await this.#send(objectOperation('getSymlink', key, { versionId: options.versionId }), signal);
     const info = new Packer().pairs([...answer.headers]).call(PARSE_GET_SYMLINK, 0);
-    const result: GetSymlinkResult = { target: info[0]!, etag: info[1]!, meta: Object.fromEntries(toPairs(info, 6)), requestId: info[3]!, attempts: answer.attempts };
-    const modified = info[2] ? new Date(info[2]) : undefined;
-    if (modified && !Number.isNaN(modified.getTime())) result.lastModified = modified;
-    if (info[4] === '1' && info[5]) result.versionId = info[5];
-    return checkTarget ? this.#withTargetState(result, input.signal(options.signal)) : result;
-  }
-
-  /** getSymlink's `checkTarget`: what is at the link's target, from one HEAD of it. */
-  async #withTargetState(link: GetSymlinkResult, signal: AbortSignal | undefined): Promise<GetSymlinkResult> {
-    const { state } = await this.#targetState(link.target, signal);
-    return { ...link, targetState: state, targetExists: state === 'exists' };
+    // target (decoded), etag, lastModified, requestId, 1 and the versionId or 0 and '', meta pairs
+    const [target, etag, modified, requestId, , versionId] = info as [string, string, string, string, string, string];
+    const result: GetSymlinkResult = { target, etag, meta: Object.fromEntries(toPairs(info, 6)), requestId, attempts: answer.attempts };
+    const lastModified = new Date(modified);
+    if (modified && !Number.isNaN(lastModified.getTime())) result.lastModified = lastModified;
+    if (versionId) result.versionId = versionId;
+    if (checkTarget) {
+      const [state] = await this.#targetState(target, signal);
+      result.targetState = state;
+      result.targetExists = state === 'exists';
+    }
+    return result;
   }
 
   /**
-   * What is at `target`, from one HEAD of it. A HEAD through a symlink reports
-   * `x-oss-object-type: Symlink`; when the target is a link whose own target is missing, or a
-   * link to a link, the HEAD fails the way reads through such links fail (EC 0026-00000012, or
-   * `InvalidTargetType`): either way the target is itself a symlink.
+   * What is at `target` and the request id that says so, from one HEAD of it. A HEAD through a
+   * symlink reports `x-oss-object-type: Symlink`; when the target is a link whose own target is
+   * missing, or a link to a link, the HEAD fails the way reads through such links fail
+   * (EC 0026-00000012, or `InvalidTargetType`): either way the target is itself a symlink.
    */
-  async #targetState(target: string, signal: AbortSignal | undefined): Promise<{ state: TargetState; requestId: string }> {
+  async #targetState(target: string, signal: AbortSignal | undefined): Promise<[TargetState, string]> {
     try {
-      const answer = await this.#send(objectOperation('headObject', target, {}), signal);
-      const symlink = answer.headers.get('x-oss-object-type')?.toLowerCase() === 'symlink';
-      return { state: symlink ? 'symlink' : 'exists', requestId: answer.headers.get('x-oss-request-id') ?? '' };
+      const { headers } = await this.#send(objectOperation('headObject', target, {}), signal);
+      return [headers.get('x-oss-object-type')?.toLowerCase() === 'symlink' ? 'symlink' : 'exists', headers.get('x-oss-request-id') ?? ''];
     } catch (e) {
       if (!(e instanceof OssError)) throw e;
-      if (e.ec === DANGLING_LINK_EC || e.code === 'InvalidTargetType') return { state: 'symlink', requestId: e.requestId };
-      if (e.status === 404 && (e.code === 'NoSuchKey' || e.code === 'NotFound')) return { state: 'missing', requestId: e.requestId };
+      if (e.ec === DANGLING_LINK_EC || e.code === 'InvalidTargetType') return ['symlink', e.requestId];
+      if (e.status === 404 && (e.code === 'NoSuchKey' || e.code === 'NotFound')) return ['missing', e.requestId];
       throw e;
     }
   }
@@ -253,18 +233,16 @@ export class OssClient {
     // Bad input must fail before any request, the HEAD included: the core checks the whole
     // PutSymlink (key, target, headers) when it prepares it, so prepare it once unsent.
     if (!this.#settingsChecked) await this.#ready();
-    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs), this.#now());
+    this.#prepare(op, this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs));
     const { key, target } = op;
     // A link to itself replaces its own target: once written, it is a link to a link.
-    const { state, requestId } = key === target ? { state: 'symlink', requestId: '' } : await this.#targetState(target, signal).catch((e: unknown) => {
+    const [state, requestId] = key === target ? ['symlink', ''] : await this.#targetState(target, signal).catch((e: unknown) => {
       // Say which request failed: a PutSymlink call answering AccessDenied for a HEAD is a puzzle.
       if (!(e instanceof OssError)) throw e;
-      const { code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts } = e;
-      const message = `requireTarget: the HEAD of the target failed, no link was written: ${e.message}`;
-      throw new OssError({ code, status, requestId, hostId, ec, recommendDoc, serverTime, field, location, attempts, message, cause: e });
+      throw new OssError({ ...e, message: `requireTarget: the HEAD of the target failed, no link was written: ${e.message}`, cause: e });
     });
     if (state === 'exists') return;
-    const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink, and OSS follows one level only';
+    const why = state === 'missing' ? 'does not exist' : key === target ? 'is the link itself' : 'is itself a symlink (OSS follows one level only)';
     throw new OssError({
       code: state === 'missing' ? 'SymlinkTargetNotFound' : 'SymlinkTargetIsSymlink',
       field: 'target',
@@ -284,7 +262,7 @@ export class OssClient {
 
   /** A presigned GetSymlink URL. */
   async presignGetSymlink(key: string, options: PresignOptions & { versionId?: string } = {}): Promise<PresignedRequest> {
-    return this.#presign(getSymlinkOperation(key, options.versionId), options.expires, 'GET');
+    return this.#presign(objectOperation('getSymlink', key, { versionId: options.versionId }), options.expires, 'GET');
   }
 
   /** Uploads an object (small bodies; the body is sent as one piece and can be retried). */
@@ -316,8 +294,8 @@ export class OssClient {
     await this.#ready();
     const credentials = await this.#credentials.get(signal, this.#timeoutMs);
     const now = this.#now();
-    const prepared = this.#prepare({ ...op, presignExpires: expires }, credentials, now);
-    return { url: prepared.url, method, headers: Object.fromEntries(prepared.headers), expiresAt: new Date(Math.floor(now / 1000) * 1000 + expires * 1000) };
+    const { url, headers } = this.#prepare({ ...op, presignExpires: expires }, credentials, now);
+    return { url, method, headers: Object.fromEntries(headers), expiresAt: new Date((Math.floor(now / 1000) + expires) * 1000) };
   }
 
   /** The local clock, corrected by what RequestTimeTooSkewed answers taught. */
@@ -325,7 +303,7 @@ export class OssClient {
     return Date.now() + this.#clockOffsetMs;
   }
 
-  #prepare(op: Operation, credentials: ResolvedCredentials, time: number): Prepared {
+  #prepare(op: Operation, credentials: ResolvedCredentials, time = this.#now()): Prepared {
     return prepareOperation(this.#settings, credentials, op, time);
   }
 
@@ -339,9 +317,8 @@ export class OssClient {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const credentials = this.#credentials.peek() ?? await this.#credentials.get(signal, this.#timeoutMs);
-      const prepared = this.#prepare(op, credentials, this.#now());
+      const prepared = this.#prepare(op, credentials);
       let error: OssError;
-      let immediate = false;
       try {
         const answer = await this.#attempt(prepared, body, signal, credentials);
         if (answer.status >= 200 && answer.status < 300) return { ...answer, attempts: attempt };
@@ -362,15 +339,15 @@ export class OssClient {
         attempt--; // a refresh is not a failed attempt
         continue;
       }
+      let delayMs = this.#backoff(attempt);
       if (error.code === 'RequestTimeTooSkewed') {
         const serverMs = Date.parse(error.serverTime);
         if (Number.isFinite(serverMs)) {
           this.#clockOffsetMs = serverMs - Date.now();
-          immediate = true;
+          delayMs = 0;
         }
       }
       if (attempt >= this.#maxAttempts || !isRetryable(error)) throw error;
-      const delayMs = immediate ? 0 : this.#backoff(attempt);
       this.#onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, signal);
     }
@@ -383,121 +360,60 @@ export class OssClient {
 
   /** One HTTP exchange under the caller's signal and the per-attempt timeout. */
   async #attempt(prepared: Prepared, body: Body | undefined, signal: AbortSignal | undefined, credentials: ResolvedCredentials): Promise<Omit<Answer, 'attempts'>> {
-    // fetch gets a signal only when something can abort, and a signal of its own only when the
-    // caller's abort and the timeout both apply: undici spends far more CPU per distinct signal
-    // than per request following a shared one.
-    let fetchSignal = signal;
-    let batch: TimeoutBatch | undefined;
-    let onAbort: (() => void) | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    if (this.#timeoutMs > 0 && !signal) {
-      batch = this.#joinTimeoutBatch();
-      fetchSignal = batch.controller.signal;
-    } else if (this.#timeoutMs > 0) {
-      const controller = new AbortController();
-      fetchSignal = controller.signal;
-      onAbort = () => controller.abort(signal!.reason);
-      signal!.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => { timedOut = true; controller.abort(); }, this.#timeoutMs);
-    }
+    // fetch gets a signal only when something can abort. Node's tuning shares one between
+    // attempts without a caller's signal (ts/node-tuning.ts).
+    const timeout = this.#timeoutMs > 0 ? (!signal && this.#sharedTimeout?.()) || ownTimeout(this.#timeoutMs, signal) : undefined;
     try {
       // The signal may have fired while credentials were awaited; its listener would never run.
       signal?.throwIfAborted();
       // A redirect is never followed: the request carries credentials (undici strips only
       // Authorization from a cross-origin redirect, not x-oss-security-token), and another
       // origin's 200 would be taken for OSS's.
-      const init: RequestInit = { method: prepared.method, headers: prepared.headers, redirect: 'manual' };
-      if (fetchSignal) init.signal = fetchSignal;
-      if (body !== undefined) init.body = body as BodyInit;
-      const response = await this.#fetch(prepared.url, init);
-      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-        void response.body?.cancel().catch(() => {});
+      const response = await this.#fetch(prepared.url, {
+        method: prepared.method, headers: prepared.headers, redirect: 'manual', signal: timeout?.signal ?? signal, body: body as BodyInit | undefined,
+      });
+      const { status, headers, body: stream } = response;
+      if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
+        void stream?.cancel().catch(() => {});
         throw redirectError(response, prepared.url, secretsOf(credentials));
       }
-      let bytes = EMPTY;
-      if (prepared.method === 'HEAD' || response.body === null || (SKIP_EMPTY_BODIES && response.headers.get('content-length') === '0')) {
-        // nothing to read
-      } else if (response.status >= 200 && response.status < 300) {
-        bytes = new Uint8Array(await response.arrayBuffer());
-      } else {
-        bytes = await readPrefix(response.body, MAX_ERROR_BODY_BYTES);
-      }
-      return { status: response.status, headers: response.headers, body: bytes };
+      const bytes = prepared.method === 'HEAD' || !stream || (tuning.skipEmptyBodies && headers.get('content-length') === '0') ? EMPTY
+        : status >= 200 && status < 300 ? new Uint8Array(await response.arrayBuffer())
+        : await readPrefix(stream, MAX_ERROR_BODY_BYTES);
+      return { status, headers, body: bytes };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       if (e instanceof OssError) throw e;
       const host = safeOrigin(prepared.url);
       const why = e instanceof Error ? describeFetchError(e) : String(e);
-      throw timedOut || batch?.timedOut
+      throw timeout?.timedOut
         ? new OssError({ code: 'RequestTimeout', message: `no answer from ${host} within ${this.#timeoutMs} ms` })
-        : networkError({ code: 'NetworkError', message: `request to ${host} failed: ${why}`, cause: e }, secretsOf(credentials));
+        : new OssError({ code: 'NetworkError', message: `request to ${host} failed: ${why}`, cause: e }, secretsOf(credentials));
     } finally {
-      if (batch) this.#leaveTimeoutBatch(batch);
-      if (timer !== undefined) clearTimeout(timer);
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /**
-   * The timeout batch for an attempt starting now: the open one, or a new one if it is full or
-   * its window has passed. Its timer fires only once the batch's last attempt is `timeoutMs`
-   * old, so no attempt is abandoned early, and none more than the window late.
-   */
-  #joinTimeoutBatch(): TimeoutBatch {
-    const now = performance.now();
-    let batch = this.#batch;
-    if (!batch || batch.attempts >= BATCH_MAX_ATTEMPTS || now - batch.first > Math.min(BATCH_WINDOW_MS, this.#timeoutMs / 10)) {
-      const b: TimeoutBatch = { controller: new AbortController(), timer: undefined, first: now, last: now, attempts: 0, pending: 0, timedOut: false };
-      const fire = () => {
-        const wait = b.last + this.#timeoutMs - performance.now();
-        if (wait > 0) {
-          b.timer = setTimeout(fire, wait); // attempts joined after the first: wait for the last one
-          return;
-        }
-        b.timedOut = true;
-        if (this.#batch === b) this.#batch = undefined;
-        b.controller.abort();
-      };
-      b.timer = setTimeout(fire, this.#timeoutMs);
-      setMaxListeners?.(4 * BATCH_MAX_ATTEMPTS, b.controller.signal);
-      batch = this.#batch = b;
-    }
-    batch.attempts++;
-    batch.pending++;
-    batch.last = now;
-    return batch;
-  }
-
-  #leaveTimeoutBatch(batch: TimeoutBatch): void {
-    // Nothing left to abandon: stop the timer (it would keep the process alive) and let the next
-    // attempt start a new batch.
-    if (--batch.pending === 0) {
-      clearTimeout(batch.timer);
-      if (this.#batch === batch) this.#batch = undefined;
+      timeout?.done();
     }
   }
 
   #readError(answer: Omit<Answer, 'attempts'>, credentials: ResolvedCredentials): OssError {
+    const { status, headers } = answer;
     // An OSS error document is a few hundred bytes; a proxy's page can be anything. The core reads
     // the first megabyte (a call may use at most 64 MB of WebAssembly memory).
-    const text = new TextDecoder().decode(answer.body.subarray(0, 1 << 20));
-    const h = answer.headers;
-    const [code, message, requestId, hostId, ec, recommendDoc, serverTimeGiven] = new Packer()
-      .value(h.get('x-oss-err') ?? undefined)
-      .value(h.get('x-oss-request-id') ?? undefined)
-      .value(h.get('x-oss-ec') ?? undefined)
-      .value(text)
-      .call(PARSE_ERROR, answer.status) as [string, string, string, string, string, string, string];
-    const e = { code, message, requestId, hostId, ec, recommendDoc, serverTime: serverTimeGiven };
-    const serverTime = e.serverTime || (e.code === 'RequestTimeTooSkewed' ? answer.headers.get('date') ?? '' : '');
-    return networkError({ ...e, status: answer.status, serverTime }, secretsOf(credentials));
+    const [code, message, requestId, hostId, ec, recommendDoc, serverTime] = new Packer()
+      .value(headers.get('x-oss-err'))
+      .value(headers.get('x-oss-request-id'))
+      .value(headers.get('x-oss-ec'))
+      .value(new TextDecoder().decode(answer.body.subarray(0, 1 << 20)))
+      .call(PARSE_ERROR, status) as [string, string, string, string, string, string, string];
+    return new OssError({
+      code, message, requestId, hostId, ec, recommendDoc, status,
+      serverTime: serverTime || (code === 'RequestTimeTooSkewed' ? headers.get('date') ?? '' : ''),
+    }, secretsOf(credentials));
   }
 }
 
 function putSymlinkOperation(key: unknown, target: unknown, o: PutSymlinkOptions): Operation & { target: string } {
-  if (o === null || typeof o !== 'object') throw new OssError({ code: 'InvalidInput', field: 'options', message: 'options must be an object' });
-  const op: Operation & { target: string } = {
+  if (o === null || typeof o !== 'object') throw input.invalid('options', 'expected an object');
+  return {
     op: 'putSymlink',
     key: input.str(key, 'key'),
     target: input.str(target, 'target'),
@@ -505,48 +421,35 @@ function putSymlinkOperation(key: unknown, target: unknown, o: PutSymlinkOptions
     tagging: input.pairs(o.tagging, 'tagging'),
     headers: input.pairs(o.headers, 'headers'),
     additionalHeaders: input.strList(o.additionalHeaders, 'additionalHeaders'),
+    forbidOverwrite: input.optBool(o.forbidOverwrite, 'forbidOverwrite'),
+    acl: input.optStr(o.acl, 'acl'),
+    storageClass: input.optStr(o.storageClass, 'storageClass'),
   };
-  const forbid = input.optBool(o.forbidOverwrite, 'forbidOverwrite');
-  if (forbid !== undefined) op.forbidOverwrite = forbid;
-  const acl = input.optStr(o.acl, 'acl');
-  if (acl !== undefined) op.acl = acl;
-  const storageClass = input.optStr(o.storageClass, 'storageClass');
-  if (storageClass !== undefined) op.storageClass = storageClass;
-  return op;
-}
-
-function getSymlinkOperation(key: unknown, versionId: unknown): Operation {
-  const op: Operation = { op: 'getSymlink', key: input.str(key, 'key') };
-  const version = input.optStr(versionId, 'versionId');
-  if (version) op.versionId = version;
-  return op;
 }
 
 function objectOperation(op: Operation['op'], key: unknown, o: ObjectOptions): Operation {
-  const out: Operation = {
+  return {
     op,
     key: input.str(key, 'key'),
     headers: input.pairs(o.headers, 'headers'),
     additionalHeaders: input.strList(o.additionalHeaders, 'additionalHeaders'),
+    versionId: input.optStr(o.versionId, 'versionId') || undefined,
   };
-  const versionId = input.optStr(o.versionId, 'versionId');
-  if (versionId) out.versionId = versionId;
-  return out;
 }
 
 function defaultContentType(body: Body): string {
   if (typeof body === 'string') return 'text/plain;charset=UTF-8';
-  if (typeof Blob !== 'undefined' && body instanceof Blob && body.type) return body.type;
+  if (body instanceof Blob && body.type) return body.type;
   return 'application/octet-stream';
 }
 
-function writeResult(headers: Headers): { requestId: string; etag: string; versionId?: string } {
+function writeResult({ status, headers, attempts }: Answer): PutSymlinkResult {
   const versionId = headers.get('x-oss-version-id');
-  return { requestId: headers.get('x-oss-request-id') ?? '', etag: headers.get('etag') ?? '', ...(versionId ? { versionId } : {}) };
+  return { status, requestId: headers.get('x-oss-request-id') ?? '', etag: headers.get('etag') ?? '', ...(versionId ? { versionId } : {}), attempts };
 }
 
 function objectResult(answer: Answer): ObjectResult {
-  return { status: answer.status, ...writeResult(answer.headers), headers: answer.headers, attempts: answer.attempts };
+  return { ...writeResult(answer), headers: answer.headers };
 }
 
 /** An attempt that may have been applied without its answer arriving. */
@@ -554,67 +457,52 @@ function isLostAnswer(e: OssError): boolean {
   return e.status >= 500 || e.code === 'NetworkError' || e.code === 'RequestTimeout';
 }
 
-/** Network errors, 5xx, 408, 429 and clock skew are worth another attempt; other 4xx are not. */
+/** Lost answers, 408, 429 and clock skew are worth another attempt; other 4xx are not. */
 function isRetryable(e: OssError): boolean {
-  if (e.status === 0) return e.code === 'NetworkError' || e.code === 'RequestTimeout';
-  return e.status >= 500 || e.status === 408 || e.status === 429 || e.code === 'RequestTimeTooSkewed';
+  return isLostAnswer(e) || e.status === 408 || e.status === 429 || e.code === 'RequestTimeTooSkewed';
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => { clearTimeout(timer); reject(signal?.reason); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** A timeout of its own for one attempt, also aborted by the caller's `signal`. */
+function ownTimeout(ms: number, signal: AbortSignal | undefined): AttemptTimeout {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timeout.timedOut = true;
+    controller.abort();
+  }, ms);
+  const timeout = {
+    signal: controller.signal,
+    timedOut: false,
+    done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+  return timeout;
 }
 
-function secretsOf(c: ResolvedCredentials): string[] {
-  return c.securityToken ? [c.accessKeySecret, c.securityToken] : [c.accessKeySecret];
-}
-
-/** `{ 'x-oss-meta-oss-symlink-write-id': id }`, refusing a caller's metadata of that name. */
-function addWriteIdMeta(op: Operation, writeId: string): void {
-  const meta = op.meta ?? [];
-  if (meta.some(([name]) => name.toLowerCase() === WRITE_ID_META)) {
-    throw new OssError({
-      code: 'InvalidMetadata',
-      field: `meta.${WRITE_ID_META}`,
-      message: `meta.${WRITE_ID_META} is written by the library with forbidOverwrite: pass it as writeId instead`,
-    });
-  }
-  op.meta = [...meta, [WRITE_ID_META, writeId]];
+function secretsOf(c: ResolvedCredentials): (string | undefined)[] {
+  return [c.accessKeySecret, c.securityToken];
 }
 
 /** At most `max` bytes of a body; the rest is cancelled, not downloaded. */
-async function readPrefix(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+async function readPrefix(body: ReadableStream<Uint8Array<ArrayBuffer>>, max: number): Promise<Uint8Array> {
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let length = 0;
   try {
-    while (length < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      length += value.length;
-    }
+    for (let chunk; length < max && !(chunk = await reader.read()).done; length += chunk.value.length) chunks.push(chunk.value);
     if (length >= max) void reader.cancel().catch(() => {});
   } finally {
     reader.releaseLock();
   }
-  const out = new Uint8Array(Math.min(length, max));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, out.length - offset);
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return new Uint8Array(await new Blob(chunks).arrayBuffer(), 0, Math.min(length, max));
 }
 
 /** `UnexpectedRedirect`: the status, and where it pointed without the query (which may hold a token). */
-function redirectError(response: Response, url: string, secrets: string[]): OssError {
-  const raw = response.headers.get('location');
+function redirectError({ status, headers }: Response, url: string, secrets: (string | undefined)[]): OssError {
+  const raw = headers.get('location');
   let location = '';
   if (raw) {
     try {
@@ -624,14 +512,13 @@ function redirectError(response: Response, url: string, secrets: string[]): OssE
       location = raw.split(/[?#]/)[0]!;
     }
   }
-  const what = response.status ? `HTTP ${response.status}` : 'a redirect';
-  return networkError({
+  return new OssError({
     code: 'UnexpectedRedirect',
-    status: response.status,
+    status,
     location,
-    requestId: response.headers.get('x-oss-request-id') ?? '',
-    message: `${safeOrigin(url)} answered with ${what}${location ? ` to ${location}` : ''}; redirects are never followed, `
-      + 'as the request carries credentials: check the endpoint and any proxy in between',
+    requestId: headers.get('x-oss-request-id') ?? '',
+    message: `${safeOrigin(url)} answered with ${status ? `HTTP ${status}` : 'a redirect'}${location ? ` to ${location}` : ''}, `
+      + 'not followed: the request carries credentials',
   }, secrets);
 }
 

@@ -50,7 +50,7 @@ export async function ready(): Promise<CoreExports> {
       if (blockedByCsp(e)) {
         throw new OssError({
           code: 'WasmBlockedByCsp',
-          message: "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive (e.g. script-src 'self' 'wasm-unsafe-eval')",
+          message: "the page's Content-Security-Policy blocks WebAssembly: add 'wasm-unsafe-eval' to its script-src directive",
           cause: e,
         });
       }
@@ -72,7 +72,7 @@ function blockedByCsp(e: unknown): boolean {
 function notReady(): OssError {
   return new OssError({
     code: 'WasmNotReady',
-    message: 'the WebAssembly core is not loaded yet: await initWasm() (or any client call) first',
+    message: 'the WebAssembly core is not loaded yet: await initWasm() first',
   });
 }
 
@@ -100,8 +100,9 @@ export class Packer {
     lengthsScratch[this.#count++] = n;
   }
 
-  value(v: string | undefined): this {
-    if (v === undefined) this.#length(ABSENT);
+  /** One value; `undefined` or `null` (an absent header) is absent. */
+  value(v: string | null | undefined): this {
+    if (v == null) this.#length(ABSENT);
     else {
       this.#parts.push(v);
       this.#length(v.length);

@@ -8,9 +8,10 @@
  * shared refresh goes on for the others. A refresh older than the timeout is abandoned for the
  * next caller (it may still land), so a hung provider is asked again rather than waited on forever.
  */
-import { OssError, redact } from './errors.js';
+import { OssError } from './errors.js';
 import { optStr, str } from './input.js';
 import type { Credentials, CredentialsSource } from './types.js';
+import { race } from './wait.js';
 
 export interface ResolvedCredentials {
   accessKeyId: string;
@@ -31,18 +32,11 @@ export class CredentialCache {
   constructor(source: CredentialsSource, marginMs: number) {
     this.#marginMs = marginMs;
     if (typeof source === 'function') this.#provider = source;
-    else if (source && typeof source === 'object') this.#current = resolve(source);
-    else throw new OssError({ code: 'InvalidCredentials', field: 'credentials', message: 'credentials must be an object or a function returning one' });
+    else this.#current = resolve(source);
   }
 
   get isProvider(): boolean {
     return this.#provider !== undefined;
-  }
-
-  /** Secrets currently known, so that error texts can be scrubbed of them. */
-  secrets(): string[] {
-    const c = this.#current;
-    return c ? [c.accessKeySecret, c.securityToken ?? ''] : [];
   }
 
   /**
@@ -53,26 +47,30 @@ export class CredentialCache {
     const now = Date.now();
     const current = this.peek(now);
     if (current) return current;
-    if (!this.#provider) throw new OssError({ code: 'InvalidCredentials', field: 'credentials', message: 'credentials are missing' });
+    // Static credentials are always current: from here on there is a provider.
     signal?.throwIfAborted();
     let inflight = this.#inflight;
     if (!inflight || (timeoutMs > 0 && now - inflight.startedAt >= timeoutMs)) {
-      const promise = this.#refresh();
+      const own = inflight = this.#inflight = { promise: this.#refresh(), startedAt: now };
       // Every waiter may have given up by the time it settles: that is no unhandled rejection.
-      promise.catch(() => {});
-      inflight = this.#inflight = { promise, startedAt: now };
-      const own = inflight;
-      void promise.finally(() => {
+      const settled = () => {
         if (this.#inflight === own) this.#inflight = undefined;
-      }).catch(() => {});
+      };
+      own.promise.then(settled, settled);
     }
-    return waitFor(inflight.promise, signal, timeoutMs);
+    return race(inflight.promise, signal, timeoutMs > 0 ? timeoutMs : undefined, () => Promise.reject(new OssError({
+      code: 'CredentialsProviderError',
+      field: 'credentials',
+      message: `the credentials provider did not answer within ${timeoutMs} ms`,
+    })));
   }
 
   /** The credentials to use now without waiting, if there are any (static, or fetched and fresh). */
   peek(now = Date.now()): ResolvedCredentials | undefined {
     const current = this.#current;
-    if (current && (!this.#provider || !expiresSoon(current, now, this.#marginMs))) return current;
+    // A provider's credentials are refreshed `marginMs` before they expire (never, without
+    // expiresAtMs: NaN <= now is false).
+    if (current && !(this.#provider && current.expiresAtMs! - this.#marginMs <= now)) return current;
     return undefined;
   }
 
@@ -84,56 +82,31 @@ export class CredentialCache {
   async #refresh(): Promise<ResolvedCredentials> {
     try {
       this.calls++;
-      const fresh = resolve(await this.#provider!());
-      this.#current = fresh;
-      return fresh;
+      return (this.#current = resolve(await this.#provider!()));
     } catch (e) {
       if (e instanceof OssError) throw e;
+      const c = this.#current;
       throw new OssError({
         code: 'CredentialsProviderError',
         field: 'credentials',
-        message: redact(`the credentials provider failed: ${e instanceof Error ? e.message : String(e)}`, this.secrets()),
+        message: `the credentials provider failed: ${e instanceof Error ? e.message : String(e)}`,
         cause: e,
-      });
+      }, [c?.accessKeySecret, c?.securityToken]);
     }
   }
 }
 
-/** `promise`, or a rejection once `signal` aborts or `timeoutMs` (0: never) passes. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
-  if (!signal && timeoutMs <= 0) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => settle(() => reject(signal!.reason));
-    const settle = (action: () => void) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      action();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs > 0) {
-      timer = setTimeout(() => settle(() => reject(new OssError({
-        code: 'CredentialsProviderError',
-        field: 'credentials',
-        message: `the credentials provider did not answer within ${timeoutMs} ms`,
-      }))), timeoutMs);
-    }
-    promise.then((value) => settle(() => resolve(value)), (e: unknown) => settle(() => reject(e)));
-  });
-}
+const invalid = (field: string, message: string) => new OssError({ code: 'InvalidCredentials', field, message: `${field} ${message}` });
 
 function resolve(c: Credentials): ResolvedCredentials {
-  if (!c || typeof c !== 'object') {
-    throw new OssError({ code: 'InvalidCredentials', field: 'credentials', message: 'credentials must be an object with accessKeyId and accessKeySecret' });
-  }
-  const out: ResolvedCredentials = {
+  if (!c || typeof c !== 'object') throw invalid('credentials', 'must be { accessKeyId, accessKeySecret } or a function returning it');
+  const expiration: unknown = c.expiration;
+  return {
     accessKeyId: str(c.accessKeyId, 'credentials.accessKeyId'),
     accessKeySecret: str(c.accessKeySecret, 'credentials.accessKeySecret'),
+    securityToken: optStr(c.securityToken, 'credentials.securityToken') || undefined,
+    expiresAtMs: expiration === undefined || expiration === null ? undefined : expirationMs(expiration),
   };
-  const token = optStr(c.securityToken, 'credentials.securityToken');
-  if (token) out.securityToken = token;
-  if (c.expiration !== undefined && c.expiration !== null) out.expiresAtMs = expirationMs(c.expiration);
-  return out;
 }
 
 /**
@@ -144,19 +117,10 @@ const SMALLEST_EPOCH_MS = 1e11;
 
 /** `expiration` as milliseconds: an ISO 8601 string (what STS returns), a Date, or epoch milliseconds. */
 function expirationMs(expiration: unknown): number {
-  const invalid = (why: string) => new OssError({ code: 'InvalidCredentials', field: 'credentials.expiration', message: `credentials.expiration ${why}` });
-  if (typeof expiration === 'number') {
-    if (!Number.isFinite(expiration) || expiration < 0) throw invalid(`must be a date, got the number ${expiration}`);
-    if (expiration < SMALLEST_EPOCH_MS) {
-      throw invalid(`is ${expiration}, which can only be seconds since the epoch; give milliseconds (seconds × 1000), a Date or an ISO 8601 string`);
-    }
-    return expiration;
+  const ms = expiration instanceof Date ? expiration.getTime() : typeof expiration === 'string' ? Date.parse(expiration) : typeof expiration === 'number' ? expiration : NaN;
+  if (!Number.isFinite(ms)) throw invalid('credentials.expiration', 'must be an ISO 8601 string (as STS returns), a Date or epoch milliseconds');
+  if (typeof expiration === 'number' && ms < SMALLEST_EPOCH_MS) {
+    throw invalid('credentials.expiration', `is ${expiration}: seconds? give epoch milliseconds`);
   }
-  const ms = expiration instanceof Date ? expiration.getTime() : typeof expiration === 'string' ? Date.parse(expiration) : NaN;
-  if (!Number.isFinite(ms)) throw invalid('is not a valid date (give an ISO 8601 string such as STS returns, a Date, or epoch milliseconds)');
   return ms;
-}
-
-function expiresSoon(c: ResolvedCredentials, now: number, marginMs: number): boolean {
-  return c.expiresAtMs !== undefined && c.expiresAtMs - marginMs <= now;
 }

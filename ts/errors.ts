@@ -15,76 +15,66 @@
 export class OssError extends Error {
   override name = 'OssError';
   /** OSS error code (`FileAlreadyExists`, `AccessDenied`, ...) or a client-side code. */
-  readonly code: string;
+  declare readonly code: string;
   /** HTTP status of the answer; 0 when no answer was received. */
-  readonly status: number;
-  readonly requestId: string;
-  readonly hostId: string;
+  declare readonly status: number;
+  declare readonly requestId: string;
+  declare readonly hostId: string;
   /** OSS's detailed error code, e.g. `0026-00000011`. */
-  readonly ec: string;
-  readonly recommendDoc: string;
+  declare readonly ec: string;
+  declare readonly recommendDoc: string;
   /** The server's clock (ISO 8601), for `RequestTimeTooSkewed`. */
-  readonly serverTime: string;
+  declare readonly serverTime: string;
   /** For input errors: the option that is wrong, e.g. `key`, `meta.location`. */
-  readonly field: string;
+  declare readonly field: string;
   /** For `UnexpectedRedirect`: where the answer pointed, without its query string. */
-  readonly location: string;
+  declare readonly location: string;
   /** How many HTTP attempts were made before this error (0 for input errors). */
-  attempts: number;
+  declare attempts: number;
   /**
    * True when a write may have been applied although the call failed: an attempt's answer was
    * lost (network error, timeout, 5xx) and the client could not prove what happened. For
    * `putSymlink` with `forbidOverwrite`, a `FileAlreadyExists` with `outcomeUnknown: false` means
    * the link is proven not to be this call's (another writer's, or there before).
    */
-  outcomeUnknown: boolean;
+  declare outcomeUnknown: boolean;
 
-  constructor(init: OssErrorInit) {
-    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.code = init.code;
-    this.status = init.status ?? 0;
-    this.requestId = init.requestId ?? '';
-    this.hostId = init.hostId ?? '';
-    this.ec = init.ec ?? '';
-    this.recommendDoc = init.recommendDoc ?? '';
-    this.serverTime = init.serverTime ?? '';
-    this.field = init.field ?? '';
-    this.location = init.location ?? '';
-    this.attempts = init.attempts ?? 0;
-    this.outcomeUnknown = init.outcomeUnknown ?? false;
+  /**
+   * `secrets` are scrubbed from the message and every text field: errors made from what the
+   * network said may echo a header (a proxy that reflects the request, a hostile endpoint).
+   */
+  constructor(init: OssErrorInit, secrets: readonly (string | undefined)[] = []) {
+    const clean = <T>(value: T) => (typeof value === 'string' ? redact(value, secrets) : value);
+    super(clean(init.message), init.cause === undefined ? undefined : { cause: init.cause });
+    // Every field, in this order, from `init` or its default.
+    for (const name in FIELD_DEFAULTS) {
+      const key = name as keyof typeof FIELD_DEFAULTS;
+      (this as Record<string, unknown>)[key] = clean(init[key] ?? FIELD_DEFAULTS[key]);
+    }
   }
 
   /** True for input errors: refused before anything was sent (status 0, not a transport failure). */
   get isInputError(): boolean {
-    return this.status === 0 && !NOT_INPUT_ERRORS.has(this.code);
+    return this.status === 0 && !NOT_INPUT_ERRORS.test(this.code);
   }
 
   toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      code: this.code,
-      status: this.status,
-      message: this.message,
-      requestId: this.requestId,
-      hostId: this.hostId,
-      ec: this.ec,
-      recommendDoc: this.recommendDoc,
-      serverTime: this.serverTime,
-      field: this.field,
-      location: this.location,
-      attempts: this.attempts,
-      outcomeUnknown: this.outcomeUnknown,
-    };
+    const { name, code, status, message, ...rest } = this;
+    return { name, code, status, message, ...rest };
   }
 }
 
-/** Client-side codes with status 0 that are not about the caller's input. */
-const NOT_INPUT_ERRORS = new Set([
-  // requireTarget's refusals: found by a HEAD of the target, not in the input.
-  'SymlinkTargetNotFound', 'SymlinkTargetIsSymlink',
-  'NetworkError', 'RequestTimeout', 'CredentialsProviderError', 'CredentialsNotReady',
-  'WasmLoadError', 'WasmBlockedByCsp', 'WasmNotReady', 'InternalError', 'UnexpectedRedirect',
-]);
+/** The fields of an OssError, in the order `toJSON` lists them, with their defaults. */
+const FIELD_DEFAULTS = {
+  code: '', status: 0, requestId: '', hostId: '', ec: '', recommendDoc: '', serverTime: '', field: '', location: '', attempts: 0, outcomeUnknown: false,
+};
+
+/**
+ * Client-side codes with status 0 that are not about the caller's input: requireTarget's
+ * refusals (SymlinkTargetNotFound, SymlinkTargetIsSymlink: found by a HEAD, not in the input),
+ * transport failures, the credentials provider, the WebAssembly core and redirects.
+ */
+const NOT_INPUT_ERRORS = /^(SymlinkTarget|NetworkError|RequestTimeout|CredentialsProviderError|CredentialsNotReady|Wasm|InternalError|UnexpectedRedirect)/;
 
 export interface OssErrorInit {
   code: string;
@@ -102,21 +92,8 @@ export interface OssErrorInit {
   cause?: unknown;
 }
 
-/**
- * An error from what the network said, with the given secrets scrubbed from every string field:
- * any of them may echo a header (a proxy that reflects the request, a hostile endpoint).
- */
-export function networkError(init: OssErrorInit, secrets: readonly (string | undefined)[]): OssError {
-  const clean: OssErrorInit = { ...init };
-  for (const name of Object.keys(clean) as (keyof OssErrorInit)[]) {
-    const value = clean[name];
-    if (typeof value === 'string') (clean as unknown as Record<string, string>)[name] = redact(value, secrets);
-  }
-  return new OssError(clean);
-}
-
 /** Replaces every occurrence of the given secrets in `text`. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');

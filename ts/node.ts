@@ -4,6 +4,7 @@
  */
 import { initSync, call, __wbg_reset_state } from '../pkg/oss_symlink.node.js';
 import { installCore } from './core.js';
+import { installNodeTuning } from './node-tuning.js';
 
 // process.getBuiltinModule rather than `import ... from 'node:fs'`: building the ES module
 // namespace of node:fs loads Node's file streams, about 2 ms of every import.
@@ -16,6 +17,7 @@ initSync({ module: readFileSync(new URL(`../pkg/${file}`, import.meta.url)) });
 // Named imports, not the glue's namespace: the bundled entry then leaves out the glue's
 // asynchronous loader (fetch, streaming compile), which Node never runs and would parse anyway.
 installCore({ call, __wbg_reset_state });
+installNodeTuning();
 // No top-level await here: require('oss-symlink') loads this module through require(esm), which
 // refuses a module that awaits. (globalThis.crypto, for write ids, is there on every Node.js that
 // `engines` allows, and is read only when a forbidOverwrite call needs one.)

@@ -4,6 +4,8 @@
 // an import map (no bundler), fetching the .wasm by URL.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -302,22 +304,31 @@ test('successful requests finish normally in Chromium: none is reported failed (
   assert.ok(finished.some((r) => r.startsWith('GET') && r.includes('?symlink')), finished.join('\n'));
 });
 
-test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, and the token never reaches the other origin', async () => {
-  // A "proxy" on a third origin that passes CORS and answers every request with a 307 to the OSS
-  // server (same path): following it would replay the PUT there, token included.
-  const { createServer } = await import('node:http');
-  let redirected = 0;
-  const proxy = createServer((req, res) => {
+/**
+ * A server on a third loopback origin that passes CORS: it answers preflights itself and hands
+ * every other request to `handle`, with the CORS headers its answer needs.
+ */
+async function corsServer(handle: (req: IncomingMessage, res: ServerResponse, cors: Record<string, string>) => void): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
     const cors = {
       'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-methods': 'GET, PUT, HEAD, DELETE',
       'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-expose-headers': 'location',
     };
     if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end();
+    handle(req, res, cors);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, and the token never reaches the other origin', async () => {
+  // A "proxy" on a third origin that passes CORS and answers every request with a 307 to the OSS
+  // server (same path): following it would replay the PUT there, token included.
+  let redirected = 0;
+  const { server: proxy, url: proxyUrl } = await corsServer((req, res, cors) => {
     redirected++;
     res.writeHead(307, { ...cors, location: `${oss.url}${req.url}` }).end();
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`;
   oss.clearRequests();
   try {
     const { expiration: _, ...sts } = oss.mintSts();
@@ -338,6 +349,32 @@ test('in Chromium a redirect is an opaqueredirect answer: UnexpectedRedirect, an
   } finally {
     proxy.closeAllConnections();
     proxy.close();
+  }
+});
+
+test('in Chromium a hung request times out after timeoutMs, with or without a signal of the caller', async () => {
+  // An endpoint that passes CORS and never answers the request itself.
+  let hung = 0;
+  const { server: endpoint, url } = await corsServer(() => { hung++; });
+  try {
+    const outcome = await page.evaluate(async ({ endpoint, bucket, keys }) => {
+      const { OssClient } = await import('/ts/browser.js' as string) as typeof import('../../ts/browser.js');
+      const client = new OssClient({ region: 'cn-hangzhou', bucket, endpoint, credentials: keys, timeoutMs: 300, retry: { maxAttempts: 1 } });
+      const timed = async (options: { signal?: AbortSignal }) => {
+        const t0 = performance.now();
+        const code = await client.putSymlink('links/hung.txt', 'docs/x.txt', options).then(() => 'written', (e: { code: string }) => e.code);
+        return { code, ms: Math.round(performance.now() - t0) };
+      };
+      return [await timed({}), await timed({ signal: new AbortController().signal })];
+    }, { endpoint: url, bucket: PLAIN, keys: KEYS });
+    for (const { code, ms } of outcome) {
+      assert.equal(code, 'RequestTimeout');
+      assert.ok(ms >= 290 && ms < 10_000, `gave up after ${ms} ms`);
+    }
+    assert.equal(hung, 2);
+  } finally {
+    endpoint.closeAllConnections();
+    endpoint.close();
   }
 });
 

@@ -58,6 +58,22 @@ test('concurrent attempts sharing a timeout are each abandoned after timeoutMs, 
   await h.waitClosed(); // the server saw every request it got cancelled
 });
 
+test('in Node, concurrent attempts without a signal of their own share one timeout signal; with one, each gets its own', async () => {
+  const seen: (AbortSignal | null | undefined)[] = [];
+  const spy = (url: string, init?: RequestInit) => { seen.push(init?.signal); return fetch(url, init); };
+  server.handler = ok;
+  const c = client({ fetch: spy });
+  await Promise.all(Array.from({ length: 5 }, (_, i) => c.putSymlink(`shared${i}`, 't')));
+  assert.equal(seen.length, 5);
+  assert.equal(new Set(seen).size, 1, 'one shared signal (ts/node-tuning.ts)');
+  assert.ok(seen[0] instanceof AbortSignal);
+  seen.length = 0;
+  const controller = new AbortController();
+  await Promise.all(Array.from({ length: 5 }, (_, i) => c.putSymlink(`own${i}`, 't', { signal: controller.signal })));
+  assert.equal(new Set(seen).size, 5, 'a signal per attempt, aborted by the caller or the timeout');
+  assert.ok(!seen.includes(controller.signal));
+});
+
 test('an earlier attempt timing out does not cut a later one short', async () => {
   let n = 0;
   server.handler = (req, res, i) => {

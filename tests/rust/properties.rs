@@ -29,11 +29,7 @@ fn ref_encode(s: &str, keep_slash: bool) -> String {
 
 fn ref_canonical_request(req: &Request, additional: &[String]) -> String {
     let uri = ref_encode(
-        &format!(
-            "/{}/{}",
-            req.bucket.as_deref().unwrap_or(""),
-            req.key.as_deref().unwrap_or("")
-        ),
+        &format!("/{}/{}", req.bucket.unwrap_or(""), req.key.unwrap_or("")),
         true,
     );
     let mut q: Vec<(String, String)> = req
@@ -103,6 +99,13 @@ fn pairs(max: usize) -> impl Strategy<Value = Vec<(String, String)>> {
     prop::collection::vec((text(12), text(24)), 0..max)
 }
 
+fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}
+
 fn legal_header(name: &str, value: &str) -> bool {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     !name.is_empty()
@@ -112,16 +115,16 @@ fn legal_header(name: &str, value: &str) -> bool {
             .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
-fn config(token: Option<String>) -> ClientConfig {
+fn config(token: Option<&str>) -> ClientConfig<'_> {
     ClientConfig {
-        region: "cn-hangzhou".into(),
-        product: "oss".into(),
+        region: "cn-hangzhou",
+        product: "oss",
         endpoint: Endpoint::parse("http://127.0.0.1:9000").unwrap(),
         addressing: Addressing::Path,
-        bucket: "examplebucket".into(),
+        bucket: Some("examplebucket"),
         credentials: Credentials {
-            access_key_id: "ak".into(),
-            access_key_secret: "sk".into(),
+            access_key_id: "ak",
+            access_key_secret: "sk",
             security_token: token,
         },
     }
@@ -136,10 +139,11 @@ proptest! {
         forbid in any::<Option<bool>>(), acl in prop::option::of(text(20)), class in prop::option::of(text(10)),
         token in prop::option::of(text(20)), time in 0i64..4_102_444_800, presign_for in prop::option::of(0u32..700_000),
     ) {
-        let opts = PutSymlinkOptions { forbid_overwrite: forbid, acl, storage_class: class, meta, tagging, headers };
+        let (meta, tagging, headers) = (borrowed(&meta), borrowed(&tagging), borrowed(&headers));
+        let opts = PutSymlinkOptions { forbid_overwrite: forbid, acl: acl.as_deref(), storage_class: class.as_deref(), meta: &meta, tagging: &tagging, headers: &headers };
         let Ok(req) = put_symlink(&key, &target, &opts) else { return Ok(()) };
         let mode = presign_for.map_or(SignMode::Header, |expires_seconds| SignMode::Presign { expires_seconds });
-        if let Ok((http, _)) = prepare(&config(token), req, time, &[], mode) {
+        if let Ok((http, _)) = prepare(&config(token.as_deref()), req, time, &[], mode) {
             for (name, value) in &http.headers {
                 prop_assert!(legal_header(name, value), "illegal header {name:?}: {value:?}");
             }
@@ -162,8 +166,9 @@ proptest! {
                 prop_assert!(legal_header(&name.to_ascii_lowercase(), value));
             }
         }
-        let creds = Credentials { access_key_id: "ak".into(), access_key_secret: "sk".into(), security_token: None };
-        let params = SigningParams { credentials: &creds, region: "cn-hangzhou", product: "oss", unix_seconds: time, additional_headers: &additional };
+        let creds = Credentials { access_key_id: "ak", access_key_secret: "sk", security_token: None };
+        let additional_names: Vec<&str> = additional.iter().map(String::as_str).collect();
+        let params = SigningParams { credentials: &creds, region: "cn-hangzhou", product: "oss", unix_seconds: time, additional_headers: &additional_names };
         let signed = match presign_for {
             Some(e) => presign(&mut req, &params, e),
             None => sign_headers(&mut req, &params),

@@ -61,14 +61,14 @@ fn all_shared_vectors_match_the_official_signer() {
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
         let creds = Credentials {
-            access_key_id: s(case, "accessKeyId").unwrap().into(),
-            access_key_secret: s(case, "accessKeySecret").unwrap().into(),
-            security_token: s(case, "securityToken").map(str::to_string),
+            access_key_id: s(case, "accessKeyId").unwrap(),
+            access_key_secret: s(case, "accessKeySecret").unwrap(),
+            security_token: s(case, "securityToken"),
         };
-        let additional: Vec<String> = case
+        let additional: Vec<&str> = case
             .get("additionalHeaders")
             .and_then(Value::as_array)
-            .map(|a| a.iter().map(|h| h.as_str().unwrap().to_string()).collect())
+            .map(|a| a.iter().map(|h| h.as_str().unwrap()).collect())
             .unwrap_or_default();
         let region = s(case, "region").unwrap();
         let params = SigningParams {
@@ -137,8 +137,8 @@ fn a_changed_input_changes_the_signature() {
         r
     };
     let creds = Credentials {
-        access_key_id: "ak".into(),
-        access_key_secret: "sk".into(),
+        access_key_id: "ak",
+        access_key_secret: "sk",
         security_token: None,
     };
     let params = SigningParams {
@@ -156,8 +156,8 @@ fn a_changed_input_changes_the_signature() {
         reference
     );
     let other_secret = Credentials {
-        access_key_secret: "sk2".into(),
-        ..creds.clone()
+        access_key_secret: "sk2",
+        ..creds
     };
     let p2 = SigningParams {
         credentials: &other_secret,
