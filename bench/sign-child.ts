@@ -61,7 +61,7 @@ async function measureAsync(op: (i: number) => Promise<unknown>, ms: number): Pr
  * one bundled file, so its own copy of the bridge is not reachable from here.
  */
 async function coreModule(): Promise<typeof import('../ts/core.js')> {
-  const [bridge, glue, { readFileSync }] = await Promise.all([import('../ts/core.js'), import('../pkg/oss_symlink.js'), import('node:fs')]);
+  const [bridge, glue, { readFileSync }] = await Promise.all([import('../ts/core.js'), import('../pkg/oss_symlink.node.js'), import('node:fs')]);
   glue.initSync({ module: readFileSync(new URL('../pkg/oss_symlink_bg.node.wasm', import.meta.url)) });
   bridge.installCore(glue);
   return bridge;
