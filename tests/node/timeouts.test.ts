@@ -65,7 +65,9 @@ test('in Node, concurrent attempts without a signal of their own share one timeo
   const c = client({ fetch: spy });
   await Promise.all(Array.from({ length: 5 }, (_, i) => c.putSymlink(`shared${i}`, 't')));
   assert.equal(seen.length, 5);
-  assert.equal(new Set(seen).size, 1, 'one shared signal (ts/node-tuning.ts)');
+  // Attempts starting within 10 ms share one batch; a loaded machine may spread five attempts
+  // over two windows, but a signal per attempt (what browsers get) would give five.
+  assert.ok(new Set(seen).size <= 2, `shared signals (ts/node-tuning.ts), got ${new Set(seen).size} for 5 attempts`);
   assert.ok(seen[0] instanceof AbortSignal);
   seen.length = 0;
   const controller = new AbortController();
