@@ -4,7 +4,7 @@
 
 use core::cell::UnsafeCell;
 
-use crate::signer::{keyed, signing_key, Hmac};
+use crate::signer::{signing_key, Hmac};
 
 const ENTRIES: usize = 4;
 /// Longest `secret \0 day \0 region \0 product` kept; longer ones are derived every time.
@@ -34,7 +34,7 @@ pub fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac
     let parts = [secret, day, region, product];
     let len = parts.iter().map(|p| p.len() + 1).sum::<usize>();
     if len > MAX_ID {
-        return keyed(&signing_key(secret, day, region, product));
+        return Hmac::new(&signing_key(secret, day, region, product));
     }
     // Credentials are printable ASCII, so NUL separators keep the parts apart.
     let mut id = [0u8; MAX_ID];
@@ -55,7 +55,7 @@ pub fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac
             return entry.mac.clone();
         }
     }
-    let mac = keyed(&signing_key(secret, day, region, product));
+    let mac = Hmac::new(&signing_key(secret, day, region, product));
     if let Some(slot) = cache.entries.get_mut(cache.next % ENTRIES) {
         *slot = Some(Entry {
             id,

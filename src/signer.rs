@@ -24,8 +24,7 @@
 use crate::List;
 use crate::Str;
 
-use hmac::Mac;
-use sha2::{Digest, Sha256};
+use oss_symlink_primitives::{sha256, HmacSha256};
 
 use crate::canonical::{
     additional_header_names, canonical_headers, canonical_query, canonical_request, canonical_uri,
@@ -40,7 +39,7 @@ use crate::validate;
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 
 /// HMAC-SHA256, keyed once; cloned to reuse a key (see `signing_mac`).
-pub type Hmac = hmac::Hmac<Sha256>;
+pub type Hmac = HmacSha256;
 pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
 /// The rule for a presigned URL's lifetime, as every check of it words it.
 pub const EXPIRES_RULE: &str =
@@ -192,7 +191,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
         &canonical_headers(&req.headers, &additional),
         &additional,
     );
-    let digest = hex(&Sha256::digest(canonical.as_bytes()));
+    let digest = hex(&sha256(canonical.as_bytes()));
     let string_to_sign = cat(&[ALGORITHM, "\n", stamp, "\n", scope, "\n", &digest]);
     let mut mac = signing_mac(
         params.credentials.access_key_secret,
@@ -201,7 +200,7 @@ fn sign(req: &Request, params: &SigningParams, day: &str, stamp: &str, scope: &s
         params.product,
     );
     mac.update(string_to_sign.as_bytes());
-    let signature = hex(&mac.finalize().into_bytes());
+    let signature = hex(&mac.finalize());
     Signature {
         canonical_request: canonical,
         string_to_sign,
@@ -227,19 +226,10 @@ pub fn signing_key(secret: &str, day: &str, region: &str, product: &str) -> [u8;
     out
 }
 
-/// An HMAC-SHA256 state keyed with `key`. HMAC takes a key of any length, so the crate's
-/// length error cannot happen (and is optimized out).
-pub(crate) fn keyed(key: &[u8]) -> Hmac {
-    match Hmac::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    }
-}
-
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = keyed(key);
+    let mut mac = Hmac::new(key);
     mac.update(data);
-    mac.finalize().into_bytes().into()
+    mac.finalize()
 }
 
 /// The keyed HMAC state of the signing key. In the Node.js build of the module (feature
@@ -252,7 +242,7 @@ fn signing_mac(secret: &str, day: &str, region: &str, product: &str) -> Hmac {
     }
     #[cfg(not(all(target_arch = "wasm32", feature = "key-cache")))]
     {
-        keyed(&signing_key(secret, day, region, product))
+        Hmac::new(&signing_key(secret, day, region, product))
     }
 }
 
