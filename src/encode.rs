@@ -4,7 +4,7 @@
 use crate::List;
 use crate::Str;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, percent_encode_byte, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but `A-Z a-z 0-9 - _ . ~` (non-ASCII bytes are always encoded).
 const OSS_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -16,9 +16,18 @@ const OSS_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// The same, keeping `/` (object keys and symlink targets).
 const OSS_PATH: &AsciiSet = &OSS_UNRESERVED.remove(b'/');
 
+/// Byte by byte: a byte is kept when it is ASCII and not in `set` (the set offers no lookup, but
+/// adding a byte it lacks changes it; non-ASCII bytes are always encoded and must not be added),
+/// else written `%XX` by the crate. The crate's iterator would look ahead for the end of a run
+/// of kept bytes, and that look-ahead's `split_at` keeps a panic (message and location) in the
+/// module (-150 B gzip without it).
 fn encode_into(out: &mut Str, s: &str, set: &'static AsciiSet) {
-    for part in utf8_percent_encode(s, set) {
-        out.push_str(part);
+    for &byte in s.as_bytes() {
+        if byte.is_ascii() && set.add(byte) != *set {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(percent_encode_byte(byte));
+        }
     }
 }
 
@@ -73,6 +82,37 @@ pub fn percent_decode(s: &str) -> Option<Str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-wise encoder gives what the crate's own iterator gives with the same sets.
+    #[test]
+    fn matches_the_crates_iterator() {
+        use alloc::string::ToString;
+        use percent_encoding::utf8_percent_encode;
+        let mut all = Str::new();
+        for c in (0..=0x7f_u8)
+            .map(char::from)
+            .chain(['é', '原', '\u{10348}', '\u{7f}', '\u{80}'])
+        {
+            all.push(c);
+            let one = c.to_string();
+            assert_eq!(
+                uri_encode(&one),
+                utf8_percent_encode(&one, OSS_UNRESERVED).to_string()
+            );
+            assert_eq!(
+                path_encode(&one),
+                utf8_percent_encode(&one, OSS_PATH).to_string()
+            );
+        }
+        assert_eq!(
+            uri_encode(&all),
+            utf8_percent_encode(&all, OSS_UNRESERVED).to_string()
+        );
+        assert_eq!(
+            path_encode(&all),
+            utf8_percent_encode(&all, OSS_PATH).to_string()
+        );
+    }
 
     #[test]
     fn decode_keeps_stray_percent_signs() {
