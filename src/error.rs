@@ -4,6 +4,7 @@
 //! and a human-readable message. Messages never contain secrets: validation of credentials
 //! reports *what* is wrong, never the value.
 
+use crate::text::all_parts;
 use crate::{Own, Str};
 use core::fmt;
 
@@ -38,32 +39,24 @@ pub enum ErrorCode {
     InvalidResponse,
 }
 
+/// Every code's name, in the order of [`ErrorCode`], as one space-separated string (a `match`
+/// compiles to tables of pointers and lengths in the module's data).
+const NAMES: &str = "InvalidInput InvalidBucketName InvalidObjectName InvalidSymlinkTarget \
+    InvalidRegion InvalidProduct InvalidEndpoint InvalidHeaderName InvalidHeaderValue \
+    ConflictingHeader InvalidAcl InvalidStorageClass InvalidMetadata MetadataTooLarge \
+    InvalidTagging InvalidQuery InvalidCredentials InvalidExpires InvalidDate InvalidMethod \
+    InvalidVersionId InvalidResponse";
+
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidInput => "InvalidInput",
-            ErrorCode::InvalidBucketName => "InvalidBucketName",
-            ErrorCode::InvalidObjectName => "InvalidObjectName",
-            ErrorCode::InvalidSymlinkTarget => "InvalidSymlinkTarget",
-            ErrorCode::InvalidRegion => "InvalidRegion",
-            ErrorCode::InvalidProduct => "InvalidProduct",
-            ErrorCode::InvalidEndpoint => "InvalidEndpoint",
-            ErrorCode::InvalidHeaderName => "InvalidHeaderName",
-            ErrorCode::InvalidHeaderValue => "InvalidHeaderValue",
-            ErrorCode::ConflictingHeader => "ConflictingHeader",
-            ErrorCode::InvalidAcl => "InvalidAcl",
-            ErrorCode::InvalidStorageClass => "InvalidStorageClass",
-            ErrorCode::InvalidMetadata => "InvalidMetadata",
-            ErrorCode::MetadataTooLarge => "MetadataTooLarge",
-            ErrorCode::InvalidTagging => "InvalidTagging",
-            ErrorCode::InvalidQuery => "InvalidQuery",
-            ErrorCode::InvalidCredentials => "InvalidCredentials",
-            ErrorCode::InvalidExpires => "InvalidExpires",
-            ErrorCode::InvalidDate => "InvalidDate",
-            ErrorCode::InvalidMethod => "InvalidMethod",
-            ErrorCode::InvalidVersionId => "InvalidVersionId",
-            ErrorCode::InvalidResponse => "InvalidResponse",
-        }
+        // The word after `self as usize` others.
+        let (mut name, mut before) = ("", self as usize);
+        all_parts(NAMES, b' ', |part| {
+            name = part;
+            before = before.wrapping_sub(1);
+            before != usize::MAX
+        });
+        name
     }
 }
 
@@ -111,3 +104,42 @@ impl fmt::Display for Error {
 impl core::error::Error for Error {}
 
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode::{self, *};
+    use alloc::format;
+
+    /// Each code's name is its variant's name, so the word list is in the enum's order.
+    #[test]
+    fn names_follow_the_variants() {
+        let all: [ErrorCode; 22] = [
+            InvalidInput,
+            InvalidBucketName,
+            InvalidObjectName,
+            InvalidSymlinkTarget,
+            InvalidRegion,
+            InvalidProduct,
+            InvalidEndpoint,
+            InvalidHeaderName,
+            InvalidHeaderValue,
+            ConflictingHeader,
+            InvalidAcl,
+            InvalidStorageClass,
+            InvalidMetadata,
+            MetadataTooLarge,
+            InvalidTagging,
+            InvalidQuery,
+            InvalidCredentials,
+            InvalidExpires,
+            InvalidDate,
+            InvalidMethod,
+            InvalidVersionId,
+            InvalidResponse,
+        ];
+        for code in all {
+            assert_eq!(code.as_str(), format!("{code:?}"));
+        }
+        assert_eq!(super::NAMES.split(' ').count(), all.len());
+    }
+}

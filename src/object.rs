@@ -47,7 +47,7 @@ pub fn object_request<'a>(
         req.query.push(("versionId".into(), v.into()));
     }
     for &(name, value) in headers {
-        req.add_caller_header(name, value, &[])?;
+        req.add_caller_header(name, value, "")?;
     }
     if method == ObjectMethod::Put {
         validate::user_metadata(&req.headers)?;

@@ -7,7 +7,7 @@ use crate::canonical::{push_query_string, trim_blanks};
 use crate::encode::{path_encode_into, uri_encode_into};
 use crate::error::{Error, ErrorCode, Result};
 use crate::text::{
-    all, all_parts, cat, count, find, parse_decimal, position, push_decimal, rposition,
+    all, all_parts, cat, count, find, listed, parse_decimal, position, push_decimal, rposition,
 };
 use crate::validate;
 
@@ -47,13 +47,14 @@ impl<'a> Request<'a> {
     }
 
     /// Adds a caller's header after checking it: a legal name and value, not given twice (in
-    /// any letter case), and not one of the headers that the library owns.
-    pub fn add_caller_header(&mut self, name: &str, value: &str, reserved: &[&str]) -> Result<()> {
+    /// any letter case), and not one of the headers that the library owns: `FORBIDDEN_HEADERS`
+    /// and the operation's own, `reserved` (space-separated lower-case names, or `""`).
+    pub fn add_caller_header(&mut self, name: &str, value: &str, reserved: &str) -> Result<()> {
         let lower = crate::text::ascii_case(name, false);
         let field = cat(&["headers.", name]);
         validate::header_name(name, &field)?;
         validate::header_value(value, &field)?;
-        if reserved.contains(&lower.as_str()) || FORBIDDEN_HEADERS.contains(&lower.as_str()) {
+        if listed(reserved, &lower) || listed(FORBIDDEN_HEADERS, &lower) {
             return Err(Error::new(
                 ErrorCode::ConflictingHeader,
                 &field,
@@ -78,21 +79,9 @@ impl<'a> Request<'a> {
 
 /// Headers the signer sets, and headers that `fetch` controls or refuses to send: signing one
 /// of them would produce a signature for a request that is never sent.
-pub const FORBIDDEN_HEADERS: [&str; 13] = [
-    "authorization",
-    "x-oss-date",
-    "x-oss-content-sha256",
-    "x-oss-security-token",
-    "host",
-    "content-length",
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "expect",
-];
+pub const FORBIDDEN_HEADERS: &str = "authorization x-oss-date x-oss-content-sha256 \
+    x-oss-security-token host content-length connection keep-alive transfer-encoding te trailer \
+    upgrade expect";
 
 /// How the bucket appears in the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,12 +37,8 @@ pub struct PutSymlinkOptions<'a> {
 }
 
 /// Headers of PutSymlink that have their own option.
-const PUT_SYMLINK_OWNED: [&str; 4] = [
-    "x-oss-symlink-target",
-    "x-oss-forbid-overwrite",
-    "x-oss-object-acl",
-    "x-oss-storage-class",
-];
+const PUT_SYMLINK_OWNED: &str =
+    "x-oss-symlink-target x-oss-forbid-overwrite x-oss-object-acl x-oss-storage-class";
 
 /// `PUT /<key>?symlink` with `x-oss-symlink-target` (URL-encoded, `/` kept) and the options.
 pub fn put_symlink<'a>(
@@ -75,7 +71,7 @@ pub fn put_symlink<'a>(
         req.set_header("x-oss-tagging", tagging_query(opts.tagging));
     }
     for &(name, value) in opts.headers {
-        req.add_caller_header(name, value, &PUT_SYMLINK_OWNED)?;
+        req.add_caller_header(name, value, PUT_SYMLINK_OWNED)?;
     }
     validate::user_metadata(&req.headers)?;
     Ok(req)

@@ -219,8 +219,14 @@ pub fn after_prefix<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     }
 }
 
+/// Whether `word` is one of the space-separated words of `list`. Word lists are kept as one
+/// string: a `[&str]` table costs a pointer and a length per word in the module's data.
+pub fn listed(list: &str, word: &str) -> bool {
+    !all_parts(list, b' ', |w| w != word)
+}
+
 /// Whether `f` holds for every part of `s` between `separator` bytes.
-pub fn all_parts(s: &str, separator: u8, mut f: impl FnMut(&str) -> bool) -> bool {
+pub fn all_parts<'a>(s: &'a str, separator: u8, mut f: impl FnMut(&'a str) -> bool) -> bool {
     let bytes = s.as_bytes();
     let (mut start, mut i) = (0, 0);
     loop {
@@ -256,6 +262,16 @@ pub fn parse_decimal(s: &str, max: u32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_lists() {
+        assert!(listed("te trailer upgrade", "te"));
+        assert!(listed("te trailer upgrade", "upgrade"));
+        for absent in ["t", "trailers", "", "te trailer", "UPGRADE"] {
+            assert!(!listed("te trailer upgrade", absent), "{absent}");
+        }
+        assert!(!listed("", "te"));
+    }
 
     #[test]
     fn numbers_and_lengths() {

@@ -4,7 +4,7 @@
 use crate::Str;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::text::{after_prefix, all, cat, char_count, char_name, decimal, find_char};
+use crate::text::{after_prefix, all, cat, char_count, char_name, decimal, find_char, listed};
 
 /// Object keys and symlink targets: 1..=1023 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -14,8 +14,8 @@ pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_KEY_CHARS: usize = 128;
 pub const MAX_TAG_VALUE_CHARS: usize = 256;
 
-pub const ACLS: [&str; 4] = ["default", "private", "public-read", "public-read-write"];
-pub const STORAGE_CLASSES: [&str; 3] = ["Standard", "IA", "Archive"];
+pub const ACLS: &str = "default private public-read public-read-write";
+pub const STORAGE_CLASSES: &str = "Standard IA Archive";
 
 /// Bucket: 3..=63 characters of `a-z 0-9 -`, starting and ending with a letter or digit.
 ///
@@ -276,7 +276,7 @@ pub fn version_id(value: &str) -> Result<()> {
 pub fn acl(value: &str) -> Result<()> {
     one_of(
         value,
-        &ACLS,
+        ACLS,
         "acl",
         ErrorCode::InvalidAcl,
         "acl must be one of: default, private, public-read, public-read-write",
@@ -286,21 +286,15 @@ pub fn acl(value: &str) -> Result<()> {
 pub fn storage_class(value: &str) -> Result<()> {
     one_of(
         value,
-        &STORAGE_CLASSES,
+        STORAGE_CLASSES,
         "storageClass",
         ErrorCode::InvalidStorageClass,
         "storageClass must be one of: Standard, IA, Archive",
     )
 }
 
-fn one_of(
-    value: &str,
-    allowed: &[&str],
-    field: &str,
-    code: ErrorCode,
-    message: &str,
-) -> Result<()> {
-    if allowed.contains(&value) {
+fn one_of(value: &str, allowed: &str, field: &str, code: ErrorCode, message: &str) -> Result<()> {
+    if listed(allowed, value) {
         return Ok(());
     }
     Err(Error::new(code, field, message))

@@ -441,7 +441,7 @@ fn sign_request(p: &mut Packed, time_ms: f64, out: &mut Answer) -> Result<(), Er
         req.query.push((name.into(), value.into()));
     }
     for &(name, value) in &p.pairs()? {
-        req.add_caller_header(name, value, &[])?;
+        req.add_caller_header(name, value, "")?;
     }
     let additional = p.list()?;
     let (http, signed) = prepare(&config, req, seconds(time_ms)?, &additional, mode)?;

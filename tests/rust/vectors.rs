@@ -57,7 +57,7 @@ fn all_shared_vectors_match_the_official_signer() {
         );
         req.query = pairs(&case["query"]);
         for (k, v) in pairs(&case["headers"]) {
-            req.add_caller_header(&k, &v, &[])
+            req.add_caller_header(&k, &v, "")
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
         let creds = Credentials {
