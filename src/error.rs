@@ -49,7 +49,7 @@ const NAMES: &str = "InvalidInput InvalidBucketName InvalidObjectName InvalidSym
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
-        // The word after `self as usize` others.
+        // The word at index `self as usize` of NAMES: count down once per word, stop at zero.
         let (mut name, mut before) = ("", self as usize);
         all_parts(NAMES, b' ', |part| {
             name = part;
