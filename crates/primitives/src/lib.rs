@@ -4,7 +4,7 @@
 //! at that crate's optimization level. Instantiated in the core (`opt-level = "z"`), the
 //! `digest` framework's buffer copies stay out of line, so their length checks (equal lengths
 //! by construction) cannot fold, and each keeps `core::fmt`'s panic formatting in the module.
-//! Instantiated here, in a crate the size build compiles at `opt-level = 2` (Cargo.toml of the
+//! Instantiated here, in a crate the size build compiles at `opt-level = "s"` (Cargo.toml of the
 //! core), every one of them folds away (README "Results", the wasm size table).
 
 #![no_std]
